@@ -1,0 +1,51 @@
+# ZI Portal: `make run` serves the portal with demo data; `make test` runs every test.
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+RUN_STAMP := $(VENV)/.installed-run
+TEST_STAMP := $(VENV)/.installed-test
+HOST ?= 127.0.0.1
+PORT ?= 5000
+PYTEST_ARGS ?=
+
+.PHONY: run test lint install install-test translations extract-messages system-deps bench clean
+
+$(RUN_STAMP): pyproject.toml
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install -q --upgrade pip
+	$(BIN)/python -m pip install -q -e .
+	@touch $@
+
+$(TEST_STAMP): $(RUN_STAMP)
+	$(BIN)/python -m pip install -q -e '.[test]'
+	@touch $@
+
+install: $(RUN_STAMP) translations
+
+install-test: $(TEST_STAMP) translations
+
+# Compiled catalogs are build output (not in git); English is compiled, Indonesian is the source.
+translations: $(RUN_STAMP)
+	@$(BIN)/pybabel compile -q -d portal/translations
+
+extract-messages: $(RUN_STAMP)
+	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations
+
+run: install
+	$(BIN)/flask --app portal init-db
+	$(BIN)/flask --app portal seed-demo --if-empty
+	@echo "ZI Portal: http://$(HOST):$(PORT)/"
+	$(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
+
+system-deps:
+	@scripts/ensure-system-packages.sh
+
+test: install-test system-deps
+	scripts/run-tests.sh $(PYTEST_ARGS)
+
+lint: $(TEST_STAMP)
+	$(BIN)/ruff check .
+
+clean:
+	rm -rf $(VENV) instance .pytest_cache portal/translations/*/LC_MESSAGES/*.mo

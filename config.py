@@ -1,0 +1,132 @@
+"""Settings for ZI Portal, read from ``ZI_*`` environment variables when the app is created.
+
+Three profiles: ``development`` (the default: SQLite under ``instance/``), ``testing`` and
+``production``. Production refuses to start with the development secret key or without an
+explicit PostgreSQL URL, so a misconfigured deployment fails loudly at boot instead of running
+with forgeable sessions or a throwaway database.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+BASE_DIR = Path(__file__).resolve().parent
+INSTANCE_DIR = BASE_DIR / "instance"
+DEV_SECRET_KEY = "dev-only-insecure-secret-key-change-me"  # noqa: S105 - refused in production
+PROFILES = ("development", "testing", "production")
+
+
+class ConfigError(RuntimeError):
+    """A setting makes it unsafe or impossible to start."""
+
+
+class _Env:
+    """Typed reads of ``ZI_*`` variables; an empty value counts as unset."""
+
+    def __init__(self, environ: Mapping[str, str]):
+        self.environ = environ
+
+    def str(self, name: str, default: str | None = None) -> str | None:
+        value = self.environ.get(f"ZI_{name}")
+        return value if value not in (None, "") else default
+
+    def int(self, name: str, default: int) -> int:
+        raw = self.str(name)
+        if raw is None:
+            return default
+        try:
+            return int(raw)
+        except ValueError as exc:
+            raise ConfigError(f"ZI_{name} must be a whole number, not {raw!r}") from exc
+
+    def bool(self, name: str, default: bool) -> bool:
+        raw = self.str(name)
+        if raw is None:
+            return default
+        if raw.strip().lower() in {"1", "true", "yes", "on", "ya"}:
+            return True
+        if raw.strip().lower() in {"0", "false", "no", "off", "tidak"}:
+            return False
+        raise ConfigError(f"ZI_{name} must be true or false, not {raw!r}")
+
+
+def _base(env: _Env) -> dict[str, Any]:
+    return {
+        "SECRET_KEY": env.str("SECRET_KEY", DEV_SECRET_KEY),
+        "SQLALCHEMY_DATABASE_URI": env.str(
+            "DATABASE_URL", f"sqlite:///{INSTANCE_DIR / 'zi-portal.db'}"
+        ),
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "UPLOAD_DIR": env.str("UPLOAD_DIR", str(INSTANCE_DIR / "uploads")),
+        "REDIS_URL": env.str("REDIS_URL"),
+        # Indonesian is the default everywhere; English only when the visitor asks for it.
+        "BABEL_DEFAULT_LOCALE": "id",
+        "BABEL_DEFAULT_TIMEZONE": env.str("TIMEZONE", "Asia/Jakarta"),
+        "LANGUAGES": ("id", "en"),
+        # Sessions carry inspectors' access to whistleblower data: strict cookies by default.
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": env.bool("COOKIE_SECURE", False),
+        "MAX_CONTENT_LENGTH": env.int("MAX_REQUEST_BYTES", 64 * 1024 * 1024),
+        # ZI lifecycle policy: PermenPANRB 90/2021 bars a revoked unit for two years.
+        "REVOCATION_BAN_YEARS": env.int("REVOCATION_BAN_YEARS", 2),
+        "REVOCATION_DECISION_DAYS": env.int("REVOCATION_DECISION_DAYS", 30),
+        # Channels (used by the worker and the bot).
+        "SMTP_HOST": env.str("SMTP_HOST", "127.0.0.1"),
+        "SMTP_PORT": env.int("SMTP_PORT", 25),
+        "MAIL_FROM": env.str("MAIL_FROM", "ZI Portal <pengaduan@zi-portal.invalid>"),
+        "IMAP_HOST": env.str("IMAP_HOST"),
+        "TELEGRAM_TOKEN": env.str("TELEGRAM_TOKEN"),
+        "DEMO_MODE": env.bool("DEMO_MODE", False),
+        "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
+    }
+
+
+def _development(env: _Env) -> dict[str, Any]:
+    settings = _base(env)
+    settings["DEMO_MODE"] = env.bool("DEMO_MODE", True)
+    return settings
+
+
+def _testing(env: _Env) -> dict[str, Any]:
+    settings = _base(env)
+    settings.update(
+        TESTING=True,
+        SECRET_KEY="testing-secret-key-not-for-production",  # noqa: S106
+        SQLALCHEMY_DATABASE_URI=env.str("TEST_DATABASE_URL", "sqlite://"),
+        RATELIMIT_ENABLED=False,
+        ARGON2_PROFILE="CHEAPEST",  # hashing strength is argon2's business, not the suite's
+    )
+    return settings
+
+
+def _production(env: _Env) -> dict[str, Any]:
+    settings = _base(env)
+    settings["SESSION_COOKIE_SECURE"] = env.bool("COOKIE_SECURE", True)
+    secret = settings["SECRET_KEY"] or ""
+    if secret == DEV_SECRET_KEY or len(secret) < 32:
+        raise ConfigError(
+            "ZI_SECRET_KEY must be set to a random value of at least 32 characters in production"
+            " (for example: python -c 'import secrets; print(secrets.token_hex(32))')"
+        )
+    url = env.str("DATABASE_URL")
+    if url is None:
+        raise ConfigError("ZI_DATABASE_URL must be set in production (a PostgreSQL URL)")
+    if not url.startswith("postgresql"):
+        raise ConfigError("ZI_DATABASE_URL must point to PostgreSQL in production")
+    return settings
+
+
+def load_settings(profile: str | None = None, environ: Mapping[str, str] | None = None) -> dict:
+    """Return the settings of a profile (default: ZI_ENV, else development) from the environment."""
+    env = _Env(os.environ if environ is None else environ)
+    name = (profile or env.str("ENV", "development") or "development").lower()
+    builders = {"development": _development, "testing": _testing, "production": _production}
+    if name not in builders:
+        raise ConfigError(f"ZI_ENV must be one of {', '.join(PROFILES)}, not {name!r}")
+    settings = builders[name](env)
+    settings["ZI_PROFILE"] = name
+    return settings

@@ -1,0 +1,56 @@
+"""Typed SQLAlchemy models of ZI Portal, one module per aggregate, sharing one ``db``."""
+
+from .audit import AuditEntry
+from .base import Base, UTCDateTime, db, utcnow
+from .complaint import (
+    Attachment,
+    Category,
+    Complaint,
+    ComplaintEvent,
+    ComplaintMessage,
+    RawSource,
+)
+from .lifecycle import (
+    Assessment,
+    AssessmentValue,
+    CoachingActivity,
+    Declaration,
+    DeclarationWitness,
+    Predicate,
+    Proposal,
+    Review,
+    RevocationCase,
+)
+from .org import Agency, AgencyYear, PactSignature, Unit
+from .outbox import OutboundMessage
+from .people import User, UserRole
+
+__all__ = [
+    "Agency",
+    "AgencyYear",
+    "Assessment",
+    "AssessmentValue",
+    "Attachment",
+    "AuditEntry",
+    "Base",
+    "Category",
+    "CoachingActivity",
+    "Complaint",
+    "ComplaintEvent",
+    "ComplaintMessage",
+    "Declaration",
+    "DeclarationWitness",
+    "OutboundMessage",
+    "PactSignature",
+    "Predicate",
+    "Proposal",
+    "RawSource",
+    "Review",
+    "RevocationCase",
+    "Unit",
+    "UTCDateTime",
+    "User",
+    "UserRole",
+    "db",
+    "utcnow",
+]

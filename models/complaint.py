@@ -1,0 +1,175 @@
+"""Public complaints (pengaduan masyarakat): categories, the complaint, its thread and evidence."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .base import db, enum_column, utcnow
+from .enums import (
+    Channel,
+    ComplaintOutcome,
+    ComplaintStatus,
+    MessageKind,
+    Priority,
+    Privacy,
+    ReferralBody,
+)
+
+if TYPE_CHECKING:
+    from .org import Unit
+    from .people import User
+
+
+class Category(db.Model):
+    """A complaint category; top-level rows are groups (Korupsi, Maladministrasi, …)."""
+
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    slug: Mapped[str] = mapped_column(sa.String(80), unique=True)
+    name: Mapped[str] = mapped_column(sa.String(120))
+    name_en: Mapped[str] = mapped_column(sa.String(120))
+    description: Mapped[str | None] = mapped_column(sa.Text)
+    # Integrity categories feed the revocation rules and default to the confidential track.
+    is_integrity: Mapped[bool] = mapped_column(default=False)
+    default_privacy: Mapped[Privacy] = mapped_column(enum_column(Privacy), default=Privacy.TERBUKA)
+    referral_body: Mapped[ReferralBody | None] = mapped_column(enum_column(ReferralBody))
+    position: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(
+        back_populates="parent", order_by="Category.position"
+    )
+
+
+class Complaint(db.Model):
+    """One complaint about a unit, from any channel, with its status and deadlines."""
+
+    __tablename__ = "complaint"
+    TITLE_MAX = 200
+    BODY_MAX = 20_000
+    PLACE_MAX = 200
+    PARTY_MAX = 300
+    NAME_MAX = 120
+    PHONE_MAX = 32
+    EMAIL_MAX = 254
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(sa.String(16), unique=True)
+    access_key_hash: Mapped[str] = mapped_column(sa.String(255))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), index=True)
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
+    body: Mapped[str] = mapped_column(sa.Text)
+    incident_date: Mapped[date | None]
+    incident_place: Mapped[str | None] = mapped_column(sa.String(PLACE_MAX))
+    reported_party: Mapped[str | None] = mapped_column(sa.String(PARTY_MAX))
+    # Identity: visible only to cleared roles, every view audited (DESIGN.md §5).
+    reporter_name: Mapped[str | None] = mapped_column(sa.String(NAME_MAX))
+    reporter_email: Mapped[str | None] = mapped_column(sa.String(EMAIL_MAX))
+    reporter_phone: Mapped[str | None] = mapped_column(sa.String(PHONE_MAX))
+    reporter_telegram_chat_id: Mapped[int | None] = mapped_column(sa.BigInteger, index=True)
+    language: Mapped[str] = mapped_column(sa.String(8), default="id")
+    privacy: Mapped[Privacy] = mapped_column(enum_column(Privacy))
+    status: Mapped[ComplaintStatus] = mapped_column(
+        enum_column(ComplaintStatus), default=ComplaintStatus.DITERIMA, index=True
+    )
+    priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    verification_due: Mapped[date | None]
+    answer_due: Mapped[date | None]
+    outcome: Mapped[ComplaintOutcome | None] = mapped_column(enum_column(ComplaintOutcome))
+    referred_to: Mapped[ReferralBody | None] = mapped_column(enum_column(ReferralBody))
+    duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
+    publication_approved: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    closed_at: Mapped[datetime | None]
+
+    unit: Mapped[Unit | None] = relationship()
+    category: Mapped[Category] = relationship()
+    assignee: Mapped[User | None] = relationship()
+    duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id])
+    messages: Mapped[list[ComplaintMessage]] = relationship(
+        back_populates="complaint", order_by="ComplaintMessage.created_at"
+    )
+    events: Mapped[list[ComplaintEvent]] = relationship(
+        back_populates="complaint", order_by="ComplaintEvent.created_at"
+    )
+
+
+class ComplaintMessage(db.Model):
+    """One message of a complaint's thread: from the reporter, a public reply, or a note."""
+
+    __tablename__ = "complaint_message"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    kind: Mapped[MessageKind] = mapped_column(enum_column(MessageKind))
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    author_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    body: Mapped[str] = mapped_column(sa.Text)
+    # Email threading: every inbound and outbound Message-ID is kept and matched.
+    message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
+    raw_source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_source.id"))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="messages")
+    author: Mapped[User | None] = relationship()
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
+
+
+class RawSource(db.Model):
+    """The original bytes a channel received (an RFC 822 mail, a bot update), kept as evidence."""
+
+    __tablename__ = "raw_source"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel))
+    content: Mapped[bytes] = mapped_column(sa.LargeBinary)
+    sha256: Mapped[str] = mapped_column(sa.String(64), index=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Attachment(db.Model):
+    """An evidence file: a cleaned copy to view, and the sealed original with its SHA-256."""
+
+    __tablename__ = "attachment"
+    FILENAME_MAX = 255
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    message_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint_message.id"))
+    original_filename: Mapped[str] = mapped_column(sa.String(FILENAME_MAX))
+    media_type: Mapped[str] = mapped_column(sa.String(100))  # decided from the content
+    size: Mapped[int]
+    sha256: Mapped[str] = mapped_column(sa.String(64))  # of the sealed original
+    original_path: Mapped[str] = mapped_column(sa.String(255))  # random name under UPLOAD_DIR
+    cleaned_path: Mapped[str | None] = mapped_column(sa.String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    message: Mapped[ComplaintMessage | None] = relationship(back_populates="attachments")
+
+
+class ComplaintEvent(db.Model):
+    """Every change of a complaint: who, when, what, from → to."""
+
+    __tablename__ = "complaint_event"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(sa.ForeignKey("complaint.id"), index=True)
+    actor_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
+    action: Mapped[str] = mapped_column(sa.String(40))
+    from_value: Mapped[str | None] = mapped_column(sa.String(200))
+    to_value: Mapped[str | None] = mapped_column(sa.String(200))
+    details: Mapped[dict[str, Any] | None] = mapped_column(sa.JSON)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    complaint: Mapped[Complaint] = relationship(back_populates="events")

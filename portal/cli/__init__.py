@@ -1,0 +1,17 @@
+"""``flask --app portal …`` commands; each parses its input and calls one service."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from .db import init_db_command, seed_demo_command
+from .lke import lke_cli
+from .users import create_user_command
+
+
+def register_commands(app: Flask) -> None:
+    """Attach every command to ``app``."""
+    app.cli.add_command(init_db_command)
+    app.cli.add_command(seed_demo_command)
+    app.cli.add_command(create_user_command)
+    app.cli.add_command(lke_cli)

@@ -1,0 +1,7 @@
+"""The citizens' side of the portal: what ZI is, the units and their standing, reporting."""
+
+from flask import Blueprint
+
+bp = Blueprint("public", __name__)
+
+from . import views  # noqa: E402,F401 - registers the routes on bp

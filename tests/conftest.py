@@ -1,0 +1,141 @@
+"""Shared fixtures: a real database (SQLite file, or PostgreSQL from ZI_TEST_DATABASE_URL),
+migrated once per session with Alembic and emptied after every test."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+from flask import Flask
+from flask.testing import FlaskClient
+
+from models import db
+from portal import create_app
+
+POSTGRES_URL = os.environ.get("ZI_TEST_DATABASE_URL")
+
+
+def pytest_report_header(config) -> str:
+    return f"database: {'PostgreSQL' if POSTGRES_URL else 'SQLite'}"
+
+
+@pytest.fixture(scope="session")
+def work_dir() -> Iterator[Path]:
+    path = Path(tempfile.mkdtemp(prefix="zi-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def database_url(work_dir: Path) -> str:
+    return POSTGRES_URL or f"sqlite:///{work_dir / 'test.db'}"
+
+
+def reset_schema(engine: sa.Engine) -> None:
+    """Drop every table, including Alembic's, so migrations start from nothing."""
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(sa.text("DROP SCHEMA public CASCADE"))
+            conn.execute(sa.text("CREATE SCHEMA public"))
+        else:
+            meta = sa.MetaData()
+            meta.reflect(conn)
+            meta.drop_all(conn)
+
+
+@pytest.fixture(scope="session")
+def app(database_url: str, work_dir: Path) -> Iterator[Flask]:
+    from flask_migrate import upgrade
+
+    app = create_app(
+        {
+            "ZI_PROFILE": "testing",
+            "SQLALCHEMY_DATABASE_URI": database_url,
+            "UPLOAD_DIR": str(work_dir / "uploads"),
+        }
+    )
+    with app.app_context():
+        reset_schema(db.engine)
+        upgrade()
+        db.session.remove()
+    yield app
+    with app.app_context():
+        db.engine.dispose()
+
+
+def empty_tables() -> None:
+    """Delete every row (fast on both backends), keeping the migrated schema."""
+    tables = list(reversed(db.metadata.sorted_tables))
+    if db.engine.dialect.name == "postgresql":
+        names = ", ".join(f'"{t.name}"' for t in tables)
+        with db.engine.begin() as conn:
+            conn.execute(sa.text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        return
+    with db.engine.connect() as conn:
+        # pysqlite opens no transaction for a PRAGMA, so this takes effect.
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        for table in tables:
+            conn.execute(table.delete())
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+
+
+@pytest.fixture(autouse=True)
+def _app_context(request, app: Flask) -> Iterator[None]:
+    with app.app_context():
+        _writes.clear()
+        yield
+        db.session.remove()
+        touched = _writes or _DB_FIXTURES.intersection(request.fixturenames)
+        if touched and "no_db_cleanup" not in request.keywords:
+            empty_tables()
+
+
+# Emptying every table after each of hundreds of pure tests costs half a minute on PostgreSQL:
+# clean only after a test that wrote, or that could have written through another process.
+_DB_FIXTURES = {"session", "client", "live_server"}
+_writes: list[str] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _watch_writes(app: Flask) -> None:
+    from sqlalchemy import event
+
+    with app.app_context():
+        engine = db.engine
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _note_write(_conn, _cursor, statement, *_args):
+        if statement.lstrip()[:6].upper() in {"INSERT", "UPDATE", "DELETE"}:
+            _writes.append(statement[:6])
+
+
+@pytest.fixture
+def session():
+    return db.session
+
+
+class IsolatedClient(FlaskClient):
+    """Run each request in a fresh thread, hence a fresh app context, as in production.
+
+    Tests hold an app context of their own; without this, requests would share its ``g``
+    (cached locale, logged-in user) and its database session. Commit before a request: the
+    request sees only what is committed, as a real client would.
+    """
+
+    def open(self, *args, **kwargs):
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            return pool.submit(super().open, *args, **kwargs).result()
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    app.test_client_class = IsolatedClient
+    return app.test_client()
