@@ -91,3 +91,18 @@ def _fail(errors: list[str]) -> NoReturn:
     for error in errors:
         click.echo(f"error: {error}", err=True)
     sys.exit(EXIT_INPUT_ERROR)
+
+
+@lke_cli.command("template", with_appcontext=False)
+@click.option("--rulebook", "rulebook_id", required=True, help="Rulebook id.")
+def template_command(rulebook_id: str) -> None:
+    """Print an input skeleton with every indicator of a rulebook, to fill in and score."""
+    try:
+        rulebook = load_rulebook(rulebook_id)
+    except UnknownRulebook as exc:
+        _fail([str(exc)])
+    indicators = {
+        indicator.id: {"index": 1.0} if indicator.input == "survey" else {"value": 0}
+        for indicator in rulebook.indicators
+    }
+    click.echo(json.dumps({"indicators": indicators}, indent=2))

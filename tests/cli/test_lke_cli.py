@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -11,6 +13,7 @@ from click.testing import CliRunner, Result
 
 from models.rulebook import load_rulebook
 from portal.cli.lke import lke_cli
+from portal.services.demo import STRONG, lke_inputs
 
 RB90 = "permenpanrb-90-2021"
 RB52 = "permenpanrb-52-2014"
@@ -184,3 +187,62 @@ def test_rulebook_option_is_required(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert result.stdout == ""
     assert "--rulebook" in result.stderr
+
+
+def test_template_lists_every_indicator_and_scores_as_is():
+    runner = CliRunner()
+    made = runner.invoke(lke_cli, ["template", "--rulebook", "permenpanrb-90-2021"])
+    assert made.exit_code == 0
+    document = json.loads(made.output)
+    rulebook = load_rulebook("permenpanrb-90-2021")
+    assert set(document["indicators"]) == {i.id for i in rulebook.indicators}
+    scored = runner.invoke(
+        lke_cli, ["score", "--rulebook", "permenpanrb-90-2021", "-"], input=made.output
+    )
+    assert scored.exit_code == 0 and json.loads(scored.output)["predicate"] is None
+
+
+def test_flask_command_runs_in_a_real_process(tmp_path):
+    """`flask --app portal lke score` end to end, as an operator runs it."""
+    source = tmp_path / "lke.json"
+    source.write_text(json.dumps({"indicators": lke_inputs("permenpanrb-52-2014", STRONG)}))
+    flask = Path(sys.executable).with_name("flask")
+    done = subprocess.run(
+        [
+            str(flask),
+            "--app",
+            "portal",
+            "lke",
+            "score",
+            "--rulebook",
+            "permenpanrb-52-2014",
+            str(source),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert done.returncode == 0, done.stderr
+    result = json.loads(done.stdout)
+    assert result["predicate"] == "WBBM" and result["unmet"] == []
+    assert set(result) >= {
+        "rulebook",
+        "total",
+        "pengungkit",
+        "hasil",
+        "areas",
+        "predicate",
+        "unmet",
+    }
+
+    broken = subprocess.run(
+        [str(flask), "--app", "portal", "lke", "score", "--rulebook", "permenpanrb-52-2014", "-"],
+        input='{"indicators": {"nope": {"value": 2}}}',
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=Path(__file__).resolve().parents[2],
+    )
+    assert broken.returncode == 2 and broken.stdout == ""
+    assert "error: nope" in broken.stderr
