@@ -26,11 +26,11 @@ install-test: $(TEST_STAMP) translations
 
 # Compiled catalogs are build output (not in git); English is compiled, Indonesian is the source.
 translations: $(RUN_STAMP)
-	@$(BIN)/pybabel compile -q -d portal/translations
+	@$(BIN)/pybabel compile --statistics -d portal/translations
 
 extract-messages: $(RUN_STAMP)
-	$(BIN)/pybabel extract -q -F babel.cfg -k _l -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -q -i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -o portal/translations/messages.pot .
+	$(BIN)/pybabel update --no-location -i portal/translations/messages.pot -d portal/translations
 
 run: install
 	$(BIN)/flask --app portal init-db
