@@ -16,7 +16,10 @@ run() {
   return $rc
 }
 
-db="${ZI_TEST_DATABASE_URL:-sqlite (temporary file)}"
-echo "== test database: ${db%%@*}@…" | sed 's/:[^:@\/]*@/:***@/'
+if [ -n "${ZI_TEST_DATABASE_URL:-}" ]; then
+  echo "== test database: $(printf '%s' "$ZI_TEST_DATABASE_URL" | sed -E 's#//([^:/@]*):[^@]*@#//\1:***@#')"
+else
+  echo "== test database: SQLite (a temporary file)"
+fi
 run -m "not browser" "$@" || exit 1
 run -m browser "$@" || exit 1
