@@ -261,63 +261,66 @@ def _win(
     lifecycle.award_predicate(session, proposal, decree_number=decree, awarded_on=reviewed)
 
 
-def _tell_unit_stories(session: Session, units: dict[str, Unit], tpn, policy) -> None:
-    old, new = "permenpanrb-52-2014", "permenpanrb-90-2021"
-    # WBK in 2019 on the old worksheet, WBBM in 2022 on the new one.
-    dukcapil = units["Direktorat Pendaftaran Penduduk"]
-    _win(
-        session,
-        dukcapil,
-        PredicateKind.WBK,
-        old,
+OLD_RULEBOOK, NEW_RULEBOOK = "permenpanrb-52-2014", "permenpanrb-90-2021"
+WBK, WBBM = PredicateKind.WBK, PredicateKind.WBBM
+# (unit, predicate, rulebook, qualifying year, self-assessed/proposed on, reviewed/awarded on,
+# decree). Dukcapil wins WBK on the old worksheet and WBBM on the new one.
+AWARDS = (
+    (
+        "Direktorat Pendaftaran Penduduk",
+        WBK,
+        OLD_RULEBOOK,
         2018,
         date(2019, 9, 2),
         date(2019, 12, 10),
         "SK Mendagri 800-001/2019 (contoh)",
-    )
-    _win(
-        session,
-        dukcapil,
-        PredicateKind.WBBM,
-        new,
+    ),
+    (
+        "Direktorat Pendaftaran Penduduk",
+        WBBM,
+        NEW_RULEBOOK,
         2021,
         date(2022, 8, 1),
         date(2022, 12, 8),
         "KepmenPANRB 2022/WBBM-001 (contoh)",
-    )
-    _win(
-        session,
-        units["Inspektorat III"],
-        PredicateKind.WBK,
-        old,
+    ),
+    (
+        "Inspektorat III",
+        WBK,
+        OLD_RULEBOOK,
         2019,
         date(2020, 8, 3),
         date(2020, 12, 9),
         "SK Mendagri 800-014/2020 (contoh)",
-    )
-    _win(
-        session,
-        units["Biro Organisasi dan Tatalaksana"],
-        PredicateKind.WBK,
-        new,
+    ),
+    (
+        "Biro Organisasi dan Tatalaksana",
+        WBK,
+        NEW_RULEBOOK,
         2020,
         date(2021, 8, 2),
         date(2021, 12, 7),
         "SK Mendagri 800-022/2021 (contoh)",
-    )
-
-    # WBK in 2020, then a periodic evaluation fails and the TPN revokes it.
-    toponimi = units["Direktorat Toponimi dan Batas Daerah"]
-    _win(
-        session,
-        toponimi,
-        PredicateKind.WBK,
-        old,
+    ),
+    (
+        "Direktorat Toponimi dan Batas Daerah",
+        WBK,
+        OLD_RULEBOOK,
         2019,
         date(2020, 8, 3),
         date(2020, 12, 9),
         "SK Mendagri 800-015/2020 (contoh)",
-    )
+    ),
+)
+
+
+def _tell_unit_stories(session: Session, units: dict[str, Unit], tpn, policy) -> None:
+    new = NEW_RULEBOOK
+    for unit_name, kind, rulebook_id, year, assessed, reviewed, decree in AWARDS:
+        _win(session, units[unit_name], kind, rulebook_id, year, assessed, reviewed, decree)
+
+    # Toponimi won WBK in 2020 (above); a periodic evaluation fails and the TPN revokes it.
+    toponimi = units["Direktorat Toponimi dan Batas Daerah"]
     _, case = lifecycle.record_periodic_evaluation(
         session,
         toponimi.active_predicate,
