@@ -70,7 +70,7 @@ def _base(env: _Env) -> dict[str, Any]:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": env.bool("COOKIE_SECURE", False),
-        "MAX_CONTENT_LENGTH": env.int("MAX_REQUEST_BYTES", 64 * 1024 * 1024),
+        "MAX_CONTENT_LENGTH": env.int("MAX_REQUEST_MB", 64) * 1024 * 1024,
         # ZI lifecycle policy: PermenPANRB 90/2021 bars a revoked unit for two years.
         "REVOCATION_BAN_YEARS": env.int("REVOCATION_BAN_YEARS", 2),
         "REVOCATION_DECISION_DAYS": env.int("REVOCATION_DECISION_DAYS", 30),
@@ -80,6 +80,23 @@ def _base(env: _Env) -> dict[str, Any]:
         "MAIL_FROM": env.str("MAIL_FROM", "ZI Portal <pengaduan@zi-portal.invalid>"),
         "IMAP_HOST": env.str("IMAP_HOST"),
         "TELEGRAM_TOKEN": env.str("TELEGRAM_TOKEN"),
+        # Evidence files: limits per file, per complaint or message, and image size.
+        "EVIDENCE_MAX_FILE_BYTES": env.int("EVIDENCE_MAX_FILE_MB", 20) * 1024 * 1024,
+        "EVIDENCE_MAX_TOTAL_BYTES": env.int("EVIDENCE_MAX_TOTAL_MB", 50) * 1024 * 1024,
+        "EVIDENCE_MAX_FILES": env.int("EVIDENCE_MAX_FILES", 10),
+        "EVIDENCE_MAX_IMAGE_PIXELS": env.int("EVIDENCE_MAX_IMAGE_MEGAPIXELS", 50) * 1_000_000,
+        # Receipts are signed with Ed25519 so another body can verify them with the public key.
+        "RECEIPT_SIGNING_KEY": env.str("RECEIPT_SIGNING_KEY"),  # PEM text
+        "RECEIPT_KEY_FILE": env.str(
+            "RECEIPT_KEY_FILE", str(INSTANCE_DIR / "receipt-signing-key.pem")
+        ),
+        # A reporter's reply reopens a closed complaint within this many days.
+        "REOPEN_WINDOW_DAYS": env.int("REOPEN_WINDOW_DAYS", 30),
+        "VERIFICATION_WORKING_DAYS": env.int("VERIFICATION_WORKING_DAYS", 3),
+        "FIRST_ANSWER_WORKING_DAYS": env.int("FIRST_ANSWER_WORKING_DAYS", 5),
+        "RATELIMIT_STORAGE_URI": env.str("REDIS_URL", "memory://"),
+        "RATELIMIT_REPORT": env.str("RATELIMIT_REPORT", "5 per minute;30 per hour"),
+        "RATELIMIT_TRACKING_FAILURES": env.str("RATELIMIT_TRACKING_FAILURES", "10 per 10 minutes"),
         "DEMO_MODE": env.bool("DEMO_MODE", False),
         "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
     }
@@ -117,6 +134,11 @@ def _production(env: _Env) -> dict[str, Any]:
         raise ConfigError("ZI_DATABASE_URL must be set in production (a PostgreSQL URL)")
     if not url.startswith("postgresql"):
         raise ConfigError("ZI_DATABASE_URL must point to PostgreSQL in production")
+    if env.str("RECEIPT_SIGNING_KEY") is None and env.str("RECEIPT_KEY_FILE") is None:
+        raise ConfigError(
+            "ZI_RECEIPT_SIGNING_KEY (an Ed25519 private key in PEM) or ZI_RECEIPT_KEY_FILE must be"
+            " set in production: receipts signed with a throwaway key prove nothing"
+        )
     return settings
 
 

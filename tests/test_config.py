@@ -46,10 +46,20 @@ def test_production_refuses_unsafe_settings(environ, message):
         load_settings("production", environ=environ)
 
 
-def test_production_starts_with_a_secret_and_postgresql():
-    settings = load_settings(
-        "production", environ={"ZI_SECRET_KEY": GOOD_SECRET, "ZI_DATABASE_URL": PG_URL}
-    )
+def test_production_needs_a_receipt_signing_key():
+    with pytest.raises(ConfigError, match="ZI_RECEIPT_SIGNING_KEY"):
+        load_settings(
+            "production", environ={"ZI_SECRET_KEY": GOOD_SECRET, "ZI_DATABASE_URL": PG_URL}
+        )
+
+
+def test_production_starts_with_a_secret_postgresql_and_a_receipt_key():
+    environ = {
+        "ZI_SECRET_KEY": GOOD_SECRET,
+        "ZI_DATABASE_URL": PG_URL,
+        "ZI_RECEIPT_KEY_FILE": "/etc/zi-portal/receipt.pem",
+    }
+    settings = load_settings("production", environ=environ)
     assert settings["SESSION_COOKIE_SECURE"] is True
 
 
