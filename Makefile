@@ -30,7 +30,7 @@ translations: $(RUN_STAMP)
 
 extract-messages: $(RUN_STAMP)
 	$(BIN)/pybabel extract --no-location -F babel.cfg -k _l -o portal/translations/messages.pot .
-	$(BIN)/pybabel update --no-location -i portal/translations/messages.pot -d portal/translations
+	$(BIN)/pybabel update --no-fuzzy-matching --ignore-obsolete -i portal/translations/messages.pot -d portal/translations
 
 run: install
 	$(BIN)/flask --app portal init-db

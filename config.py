@@ -97,6 +97,10 @@ def _base(env: _Env) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": env.str("REDIS_URL", "memory://"),
         "RATELIMIT_REPORT": env.str("RATELIMIT_REPORT", "5 per minute;30 per hour"),
         "RATELIMIT_TRACKING_FAILURES": env.str("RATELIMIT_TRACKING_FAILURES", "10 per 10 minutes"),
+        # Where citizens reach the portal, for links in emails and bot messages.
+        "PUBLIC_URL": env.str("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
+        # Reverse proxies in front of the web process (for the client address in rate limits).
+        "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", 0),
         "DEMO_MODE": env.bool("DEMO_MODE", False),
         "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
     }
@@ -114,7 +118,6 @@ def _testing(env: _Env) -> dict[str, Any]:
         TESTING=True,
         SECRET_KEY="testing-secret-key-not-for-production",  # noqa: S106
         SQLALCHEMY_DATABASE_URI=env.str("TEST_DATABASE_URL", "sqlite://"),
-        RATELIMIT_ENABLED=False,
         ARGON2_PROFILE="CHEAPEST",  # hashing strength is argon2's business, not the suite's
     )
     return settings

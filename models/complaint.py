@@ -89,6 +89,13 @@ class Complaint(db.Model):
     referred_to: Mapped[ReferralBody | None] = mapped_column(enum_column(ReferralBody))
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
     publication_approved: Mapped[bool] = mapped_column(default=False)
+    # What the reporter typed when they did not know the unit, for the triage team.
+    unit_hint: Mapped[str | None] = mapped_column(sa.String(NAME_MAX + 80))
+    # SHA-256 of the submitted content, signed into the reporter's receipt.
+    content_sha256: Mapped[str | None] = mapped_column(sa.String(64))
+    # SHA-256 of the form's one-time token: a replayed or double-clicked form files nothing twice.
+    submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
+    reopened_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
     closed_at: Mapped[datetime | None]
@@ -123,6 +130,7 @@ class ComplaintMessage(db.Model):
 
     complaint: Mapped[Complaint] = relationship(back_populates="messages")
     author: Mapped[User | None] = relationship()
+    raw_source: Mapped[RawSource | None] = relationship()
     attachments: Mapped[list[Attachment]] = relationship(back_populates="message")
 
 

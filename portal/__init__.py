@@ -46,13 +46,19 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import security, web
-    from .extensions import babel, csrf, db, migrate
+    from .extensions import babel, csrf, db, limiter, migrate
     from .i18n import select_locale
 
     db.init_app(app)
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
+    limiter.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     web.init_app(app)
     if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
@@ -82,8 +88,10 @@ def _tune_sqlite(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
     from .i18n import bp as i18n_bp
     from .public import bp as public_bp
 
     app.register_blueprint(i18n_bp)
     app.register_blueprint(public_bp)
+    app.register_blueprint(api_bp)

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from flask import Flask, render_template
+from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
+from flask_babel import gettext as _
 
 
 def init_app(app: Flask) -> None:
@@ -16,6 +17,14 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(404)
     def _not_found(_error):
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(413)
+    def _too_large(_error):
+        limit_mb = app.config["MAX_CONTENT_LENGTH"] // (1024 * 1024)
+        if request.path.startswith("/api/"):
+            message = _("Permintaan melebihi %(n)d MB.", n=limit_mb)
+            return jsonify({"errors": {"request": [message]}}), 413
+        return render_template("errors/413.html", limit_mb=limit_mb), 413
 
     @app.errorhandler(500)
     def _server_error(_error):

@@ -17,6 +17,7 @@ from flask.testing import FlaskClient
 
 from models import db
 from portal import create_app
+from portal.extensions import limiter
 
 POSTGRES_URL = os.environ.get("ZI_TEST_DATABASE_URL")
 
@@ -93,6 +94,7 @@ def _app_context(request, app: Flask) -> Iterator[None]:
         _writes.clear()
         yield
         db.session.remove()
+        limiter.reset()
         touched = _writes or _DB_FIXTURES.intersection(request.fixturenames)
         if touched and "no_db_cleanup" not in request.keywords:
             empty_tables()

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import views  # noqa: E402,F401 - registers the routes on bp
+from . import report, track, verify, views  # noqa: E402,F401 - register the routes on bp

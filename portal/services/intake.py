@@ -1,0 +1,592 @@
+"""Complaint intake: the one door through which every channel files and adds to complaints.
+
+Threat model: everything in a submission is untrusted and may be hostile (markup, controls,
+oversize text, files lying about their type, replays). This module validates all of it at
+once, returning every problem per field so the channel can show them beside the input and keep
+what the reporter typed; it stores only cleaned plain text; it never returns or logs the access
+key except to the caller that must show it once. It adds and flushes; the caller commits, so the
+complaint, its evidence, its events and its acknowledgement exist together or not at all.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from flask import render_template
+from flask_babel import force_locale
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+
+from models import Category, Complaint, ComplaintEvent, ComplaintMessage, RawSource, Unit
+from models.enums import Channel, ComplaintStatus, MessageKind, Privacy
+
+from . import outbox
+from .errors import DomainError
+from .evidence import EvidencePolicy, EvidenceRejected, Upload, check_uploads, store_evidence
+from .evidence import stored_bytes as evidence_bytes
+from .receipts import content_digest
+from .sanitize import clean_optional, clean_text
+from .tracking import hash_key, new_access_key, new_code
+from .workdays import add_working_days
+
+logger = logging.getLogger(__name__)
+
+TITLE_MIN, BODY_MIN, MESSAGE_MIN = 5, 20, 1
+EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{6,30}$")
+OLDEST_INCIDENT = date(1990, 1, 1)
+CLOSED = (ComplaintStatus.SELESAI, ComplaintStatus.DITOLAK)
+FINAL = (ComplaintStatus.DIGABUNG, ComplaintStatus.DITERUSKAN)
+
+
+class ValidationFailed(DomainError):
+    """Input that cannot be filed; ``errors`` maps each field to its messages."""
+
+    def __init__(self, errors: Mapping[str, Sequence[str]]):
+        self.errors = {k: [str(m) for m in v] for k, v in errors.items() if v}
+        super().__init__([m for messages in self.errors.values() for m in messages])
+
+
+class DuplicateSubmission(DomainError):
+    """The same form (one-time token) was submitted before; ``complaint`` is the one filed."""
+
+    def __init__(self, complaint: Complaint):
+        self.complaint = complaint
+        super().__init__(
+            _("Laporan ini sudah terkirim dengan nomor %(code)s.", code=complaint.code)
+        )
+
+
+class ComplaintClosed(DomainError):
+    """A reply to a complaint closed too long ago to reopen."""
+
+
+@dataclass(frozen=True)
+class Contact:
+    """How to reach the reporter; every part optional (anonymous is first-class)."""
+
+    name: str | None = None
+    email: str | None = None
+    phone: str | None = None
+    telegram_chat_id: int | None = None
+
+
+@dataclass(frozen=True)
+class ComplaintSubmission:
+    """A complaint as any channel hands it over, before validation."""
+
+    channel: Channel
+    category: str | None
+    title: str | None
+    description: str | None
+    privacy: str | None = None  # None: the category's default
+    unit: str | None = None  # slug; None: the reporter does not know the unit
+    unit_hint: str | None = None
+    incident_date: date | str | None = None
+    incident_place: str | None = None
+    reported_party: str | None = None
+    contact: Contact = field(default_factory=Contact)
+    language: str = "id"
+    evidence: tuple[Upload, ...] = ()
+    submission_token: str | None = None
+    message_id: str | None = None  # the email's Message-ID, for threading
+    raw: bytes | None = None  # the original bytes (an RFC 822 message), kept as evidence
+
+
+@dataclass(frozen=True)
+class IntakeSettings:
+    """What intake needs from the configuration."""
+
+    evidence: EvidencePolicy
+    upload_dir: str
+    mail_from: str
+    timezone: str = "Asia/Jakarta"
+    verification_days: int = 3
+    first_answer_days: int = 5
+    reopen_window_days: int = 30
+    holidays: frozenset[date] = frozenset()
+
+    @classmethod
+    def from_config(cls, config: Mapping[str, Any]) -> IntakeSettings:
+        """Read the settings from the app's configuration."""
+        return cls(
+            evidence=EvidencePolicy.from_config(config),
+            upload_dir=config["UPLOAD_DIR"],
+            mail_from=config["MAIL_FROM"],
+            timezone=config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"),
+            verification_days=config.get("VERIFICATION_WORKING_DAYS", 3),
+            first_answer_days=config.get("FIRST_ANSWER_WORKING_DAYS", 5),
+            reopen_window_days=config.get("REOPEN_WINDOW_DAYS", 30),
+        )
+
+
+@dataclass(frozen=True)
+class Filed:
+    """A new complaint and its access key (the only time the key exists in clear)."""
+
+    complaint: Complaint
+    access_key: str
+
+
+# --- validation ------------------------------------------------------------------------------
+
+
+class _Errors(dict):
+    def add(self, name: str, message: str) -> None:
+        self.setdefault(name, []).append(message)
+
+
+def _text(
+    errors: _Errors,
+    name: str,
+    value: Any,
+    *,
+    minimum: int = 0,
+    maximum: int,
+    multiline: bool = False,
+    label: str,
+) -> str | None:
+    text = clean_optional(value, multiline=multiline) if not multiline else clean_text(value)
+    length = len(text or "")
+    if minimum and length < minimum:
+        if length == 0:
+            errors.add(name, _("%(label)s wajib diisi.", label=label))
+        else:
+            errors.add(
+                name,
+                _("%(label)s terlalu pendek (minimal %(n)d karakter).", label=label, n=minimum),
+            )
+    elif length > maximum:
+        errors.add(
+            name,
+            _(
+                "%(label)s terlalu panjang (maksimal %(n)d karakter, sekarang %(now)d).",
+                label=label,
+                n=maximum,
+                now=length,
+            ),
+        )
+    return text or None
+
+
+def _incident_date(errors: _Errors, value: date | str | None, today: date) -> date | None:
+    if value in (None, ""):
+        return None
+    if isinstance(value, datetime):
+        value = value.date()
+    if not isinstance(value, date):
+        try:
+            value = date.fromisoformat(str(value).strip())
+        except ValueError:
+            errors.add("incident_date", _("Tanggal kejadian harus berformat TTTT-BB-HH."))
+            return None
+    if value > today:
+        errors.add("incident_date", _("Tanggal kejadian tidak boleh di masa depan."))
+    elif value < OLDEST_INCIDENT:
+        errors.add("incident_date", _("Tanggal kejadian terlalu lama (sebelum 1990)."))
+    return value
+
+
+def _contact(errors: _Errors, contact: Contact, privacy: Privacy | None) -> Contact:
+    name = _text(errors, "contact.name", contact.name, maximum=Complaint.NAME_MAX, label=_("Nama"))
+    email = clean_optional(contact.email)
+    if email and (len(email) > Complaint.EMAIL_MAX or not EMAIL_RE.match(email)):
+        errors.add("contact.email", _("Alamat email tidak valid."))
+    phone = clean_optional(contact.phone)
+    if phone and (len(phone) > Complaint.PHONE_MAX or not PHONE_RE.match(phone)):
+        errors.add("contact.phone", _("Nomor telepon tidak valid (contoh: 0812 3456 7890)."))
+    if privacy == Privacy.ANONIM and name:
+        errors.add(
+            "contact.name",
+            _("Laporan anonim tidak menyimpan nama. Kosongkan nama, atau pilih 'rahasia'."),
+        )
+    return Contact(
+        name=name,
+        email=email.lower() if email else None,
+        phone=phone,
+        telegram_chat_id=contact.telegram_chat_id,
+    )
+
+
+SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
+
+
+def _lookup(session: Session, model: type[Category] | type[Unit], slug: object):
+    # Only well-formed slugs reach the database (a NUL byte would be a driver error).
+    candidate = str(slug or "").strip().lower()
+    if not SLUG_RE.match(candidate):
+        return None
+    return session.scalar(sa.select(model).where(model.slug == candidate))
+
+
+def _local_today(settings: IntakeSettings, now: datetime) -> date:
+    return now.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+# --- filing ----------------------------------------------------------------------------------
+
+
+def submit_complaint(
+    session: Session,
+    submission: ComplaintSubmission,
+    settings: IntakeSettings,
+    *,
+    now: datetime | None = None,
+) -> Filed:
+    """Validate, clean and file a complaint with its evidence; queue the acknowledgement."""
+    now = now or datetime.now(UTC)
+    today = _local_today(settings, now)
+    errors = _Errors()
+    token_hash = None
+    if submission.submission_token:
+        token_hash = hashlib.sha256(submission.submission_token.encode()).hexdigest()
+        earlier = session.scalar(
+            sa.select(Complaint).where(Complaint.submission_token == token_hash)
+        )
+        if earlier is not None:
+            raise DuplicateSubmission(earlier)
+
+    category = _lookup(session, Category, submission.category)
+    if category is None or not category.active:
+        errors.add("category", _("Pilih kategori pengaduan dari daftar."))
+    unit = _lookup(session, Unit, submission.unit)
+    if submission.unit and unit is None:
+        errors.add("unit", _("Unit tidak ditemukan. Pilih dari daftar, atau pilih 'tidak tahu'."))
+    privacy = None
+    if submission.privacy:
+        try:
+            privacy = Privacy(str(submission.privacy).strip().lower())
+        except ValueError:
+            errors.add("privacy", _("Pilih anonim, rahasia, atau terbuka."))
+    elif category is not None:
+        privacy = category.default_privacy
+    title = _text(
+        errors,
+        "title",
+        submission.title,
+        minimum=TITLE_MIN,
+        maximum=Complaint.TITLE_MAX,
+        label=_("Judul"),
+    )
+    body = _text(
+        errors,
+        "description",
+        submission.description,
+        minimum=BODY_MIN,
+        maximum=Complaint.BODY_MAX,
+        multiline=True,
+        label=_("Uraian"),
+    )
+    unit_hint = _text(
+        errors,
+        "unit_hint",
+        submission.unit_hint,
+        maximum=Complaint.NAME_MAX + 80,
+        label=_("Nama unit"),
+    )
+    place = _text(
+        errors,
+        "incident_place",
+        submission.incident_place,
+        maximum=Complaint.PLACE_MAX,
+        label=_("Tempat kejadian"),
+    )
+    party = _text(
+        errors,
+        "reported_party",
+        submission.reported_party,
+        maximum=Complaint.PARTY_MAX,
+        label=_("Pihak yang dilaporkan"),
+    )
+    incident_date = _incident_date(errors, submission.incident_date, today)
+    contact = _contact(errors, submission.contact, privacy)
+    try:
+        check_uploads(submission.evidence, settings.evidence)
+    except EvidenceRejected as exc:
+        for reason in exc.reasons:
+            errors.add("evidence", reason)
+    if errors:
+        raise ValidationFailed(errors)
+
+    complaint = Complaint(
+        code=_unused_code(session),
+        access_key_hash="",
+        channel=submission.channel,
+        unit=unit,
+        unit_hint=None if unit is not None else unit_hint,
+        category=category,
+        title=title,
+        body=body,
+        incident_date=incident_date,
+        incident_place=place,
+        reported_party=party,
+        reporter_name=contact.name,
+        reporter_email=contact.email,
+        reporter_phone=contact.phone,
+        reporter_telegram_chat_id=contact.telegram_chat_id,
+        language=submission.language if submission.language in ("id", "en") else "id",
+        privacy=privacy,
+        status=ComplaintStatus.DITERIMA,
+        submission_token=token_hash,
+        created_at=now,
+        updated_at=now,
+    )
+    access_key = new_access_key()
+    complaint.access_key_hash = hash_key(access_key)
+    _set_deadlines(complaint, settings, today)
+    session.add(complaint)
+    message = _inbound_message(
+        session, complaint, body, submission.channel, now, submission.message_id, submission.raw
+    )
+    attachments = store_evidence(
+        session,
+        complaint=complaint,
+        message=message,
+        uploads=submission.evidence,
+        policy=settings.evidence,
+        upload_dir=settings.upload_dir,
+    )
+    complaint.content_sha256 = content_digest(
+        {
+            "title": title,
+            "body": body,
+            "category": category.slug,
+            "unit": unit.slug if unit else None,
+            "incident_date": incident_date.isoformat() if incident_date else None,
+            "incident_place": place,
+            "reported_party": party,
+            "privacy": privacy.value,
+            "channel": submission.channel.value,
+            "attachments": sorted(a.sha256 for a in attachments),
+        }
+    )
+    _event(
+        session,
+        complaint,
+        "dibuat",
+        None,
+        ComplaintStatus.DITERIMA.value,
+        now,
+        channel=submission.channel.value,
+        attachments=len(attachments),
+    )
+    _acknowledge(session, complaint, settings)
+    session.flush()
+    logger.info("complaint filed code=%s channel=%s", complaint.code, submission.channel.value)
+    return Filed(complaint=complaint, access_key=access_key)
+
+
+def _unused_code(session: Session) -> str:
+    while True:  # 6.6·10^11 codes: a collision is rare, and the unique index is the last word
+        code = new_code()
+        if session.scalar(sa.select(Complaint.id).where(Complaint.code == code)) is None:
+            return code
+
+
+def _set_deadlines(complaint: Complaint, settings: IntakeSettings, today: date) -> None:
+    complaint.verification_due = add_working_days(
+        today, settings.verification_days, settings.holidays
+    )
+    complaint.answer_due = add_working_days(
+        complaint.verification_due, settings.first_answer_days, settings.holidays
+    )
+
+
+def _inbound_message(
+    session: Session,
+    complaint: Complaint,
+    body: str,
+    channel: Channel,
+    now: datetime,
+    message_id: str | None,
+    raw: bytes | None,
+) -> ComplaintMessage:
+    raw_source = None
+    if raw is not None:
+        raw_source = RawSource(
+            channel=channel, content=raw, sha256=hashlib.sha256(raw).hexdigest(), received_at=now
+        )
+        session.add(raw_source)
+    message = ComplaintMessage(
+        complaint=complaint,
+        kind=MessageKind.MASUK,
+        channel=channel,
+        body=body,
+        message_id=message_id,
+        created_at=now,
+    )
+    if raw_source is not None:
+        message.raw_source = raw_source
+    session.add(message)
+    session.flush()
+    return message
+
+
+def _event(
+    session: Session,
+    complaint: Complaint,
+    action: str,
+    old: str | None,
+    new: str | None,
+    now: datetime,
+    **details: Any,
+) -> ComplaintEvent:
+    event = ComplaintEvent(
+        complaint=complaint,
+        action=action,
+        from_value=old,
+        to_value=new,
+        details=details or None,
+        created_at=now,
+    )
+    session.add(event)
+    return event
+
+
+def _acknowledge(session: Session, complaint: Complaint, settings: IntakeSettings) -> None:
+    """Queue the acknowledgement on the channel the reporter can be reached on."""
+    if complaint.reporter_email is None and complaint.reporter_telegram_chat_id is None:
+        return  # web/API without contact: the receipt page is the acknowledgement
+    with force_locale(complaint.language):
+        context = {"complaint": complaint}
+        subject = _("[%(code)s] Pengaduan Anda telah diterima", code=complaint.code)
+        body = render_template("messages/acknowledgement.txt", **context)
+    if complaint.reporter_email:
+        outbox.queue_email(
+            session,
+            to=complaint.reporter_email,
+            subject=subject,
+            body=body,
+            mail_from=settings.mail_from,
+            complaint=complaint,
+        )
+    if complaint.reporter_telegram_chat_id is not None:
+        outbox.queue_telegram(
+            session, chat_id=complaint.reporter_telegram_chat_id, body=body, complaint=complaint
+        )
+
+
+# --- follow-up -------------------------------------------------------------------------------
+
+
+def add_message(
+    session: Session,
+    complaint: Complaint,
+    *,
+    body: str | None,
+    channel: Channel,
+    settings: IntakeSettings,
+    evidence: Sequence[Upload] = (),
+    message_id: str | None = None,
+    raw: bytes | None = None,
+    now: datetime | None = None,
+) -> ComplaintMessage:
+    """Add the reporter's follow-up (text and evidence); a recent closed complaint reopens."""
+    now = now or datetime.now(UTC)
+    errors = _Errors()
+    text = _text(errors, "body", body, maximum=Complaint.BODY_MAX, multiline=True, label=_("Pesan"))
+    if not text and not evidence:
+        errors.add("body", _("Tulis pesan atau lampirkan berkas."))
+    try:
+        check_uploads(
+            evidence, settings.evidence, already_stored_bytes=evidence_bytes(session, complaint)
+        )
+    except EvidenceRejected as exc:
+        for reason in exc.reasons:
+            errors.add("evidence", reason)
+    if errors:
+        raise ValidationFailed(errors)
+    if complaint.status in FINAL:
+        raise ComplaintClosed(
+            _(
+                "Pengaduan ini sudah %(status)s dan tidak menerima pesan lagi. Kirim pengaduan baru"
+                " dan sebutkan nomor %(code)s.",
+                status=complaint.status.value,
+                code=complaint.code,
+            )
+        )
+    if complaint.status in CLOSED:
+        closed_at = complaint.closed_at or complaint.updated_at
+        if now - closed_at > timedelta(days=settings.reopen_window_days):
+            raise ComplaintClosed(
+                _(
+                    "Pengaduan ini ditutup lebih dari %(days)d hari yang lalu. Kirim pengaduan baru"
+                    " dan sebutkan nomor %(code)s.",
+                    days=settings.reopen_window_days,
+                    code=complaint.code,
+                )
+            )
+        _event(
+            session,
+            complaint,
+            "dibuka_kembali",
+            complaint.status.value,
+            ComplaintStatus.TINDAK_LANJUT.value,
+            now,
+        )
+        complaint.status = ComplaintStatus.TINDAK_LANJUT
+        complaint.reopened_at = now
+        complaint.closed_at = None
+    message = _inbound_message(session, complaint, text or "", channel, now, message_id, raw)
+    attachments = attach_evidence(session, complaint, message, evidence, settings)
+    _event(
+        session,
+        complaint,
+        "pesan_masuk",
+        None,
+        None,
+        now,
+        channel=channel.value,
+        attachments=len(attachments),
+    )
+    complaint.updated_at = now
+    session.flush()
+    return message
+
+
+def attach_evidence(
+    session: Session,
+    complaint: Complaint,
+    message: ComplaintMessage | None,
+    uploads: Sequence[Upload],
+    settings: IntakeSettings,
+):
+    """Store evidence files on a complaint (and the message they came with)."""
+    if not uploads:
+        return []
+    return store_evidence(
+        session,
+        complaint=complaint,
+        message=message,
+        uploads=uploads,
+        policy=settings.evidence,
+        upload_dir=settings.upload_dir,
+    )
+
+
+# --- reading ---------------------------------------------------------------------------------
+
+
+def find_for_reporter(session: Session, code: str | None, key: str | None) -> Complaint | None:
+    """Return the complaint if ``key`` opens ``code``; None for any mismatch, alike."""
+    from .tracking import key_matches, normalise_code
+
+    canonical = normalise_code(code or "")
+    complaint = None
+    if canonical is not None:
+        complaint = session.scalar(sa.select(Complaint).where(Complaint.code == canonical))
+    stored = complaint.access_key_hash if complaint is not None else None
+    return complaint if key_matches(stored, key or "") else None
+
+
+def public_thread(complaint: Complaint) -> list[ComplaintMessage]:
+    """Return the messages the reporter may see: theirs and public replies, never notes."""
+    return [m for m in complaint.messages if m.kind in (MessageKind.MASUK, MessageKind.BALASAN)]
