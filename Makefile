@@ -40,6 +40,7 @@ run: install
 
 system-deps:
 	@scripts/ensure-system-packages.sh
+	@scripts/ensure-redis.sh
 
 test: install-test system-deps
 	scripts/run-tests.sh $(PYTEST_ARGS)
