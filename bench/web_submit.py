@@ -24,10 +24,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from PIL import Image  # noqa: E402
 
 from models import db  # noqa: E402
+from models.enums import Eselon  # noqa: E402
 from portal import create_app  # noqa: E402
 from portal.services import organisation  # noqa: E402
 from portal.services.reference_data import ensure_categories  # noqa: E402
-from models.enums import Eselon  # noqa: E402
 
 TOKEN = re.compile(r'name="(csrf_token|form_token)" type="hidden" value="([^"]+)"')
 
@@ -51,9 +51,14 @@ def run(n: int, attach: bytes | None, client) -> list[float]:
     for i in range(n):
         page = client.get("/lapor").get_data(as_text=True)
         data = dict(TOKEN.findall(page))
-        data.update(unit="Direktorat Pendaftaran Penduduk", category="pungli", consent="y",
-                    title=f"Pungutan di loket {i}", privacy="rahasia",
-                    description="Petugas loket meminta uang Rp50.000 untuk mempercepat KTP.")
+        data.update(
+            unit="Direktorat Pendaftaran Penduduk",
+            category="pungli",
+            consent="y",
+            title=f"Pungutan di loket {i}",
+            privacy="rahasia",
+            description="Petugas loket meminta uang Rp50.000 untuk mempercepat KTP.",
+        )
         if attach is not None:
             data["evidence"] = [(io.BytesIO(attach), "foto.jpg")]
         started = time.perf_counter()
@@ -66,8 +71,10 @@ def run(n: int, attach: bytes | None, client) -> list[float]:
 def summary(label: str, timings: list[float]) -> str:
     ordered = sorted(timings)
     p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    return (f"| {label} | {len(timings)} | {statistics.median(ordered):.1f} | {p95:.1f} | "
-            f"{statistics.fmean(ordered):.1f} |")
+    return (
+        f"| {label} | {len(timings)} | {statistics.median(ordered):.1f} | {p95:.1f} | "
+        f"{statistics.fmean(ordered):.1f} |"
+    )
 
 
 def main() -> None:
@@ -78,17 +85,25 @@ def main() -> None:
     n = 20 if args.quick else args.n
     work = Path(tempfile.mkdtemp(prefix="zi-bench-"))
     url = os.environ.get("ZI_BENCH_DATABASE_URL") or f"sqlite:///{work / 'bench.db'}"
-    app = create_app({"ZI_PROFILE": "testing", "SQLALCHEMY_DATABASE_URI": url,
-                      "UPLOAD_DIR": str(work / "uploads"), "RATELIMIT_ENABLED": False,
-                      "WTF_CSRF_ENABLED": True, "RECEIPT_KEY_FILE": str(work / "key.pem")})
+    app = create_app(
+        {
+            "ZI_PROFILE": "testing",
+            "SQLALCHEMY_DATABASE_URI": url,
+            "UPLOAD_DIR": str(work / "uploads"),
+            "RATELIMIT_ENABLED": False,
+            "WTF_CSRF_ENABLED": True,
+            "RECEIPT_KEY_FILE": str(work / "key.pem"),
+        }
+    )
     with app.app_context():
         from flask_migrate import upgrade
 
         upgrade()
         ensure_categories(db.session)
         agency = organisation.create_agency(db.session, name="Kementerian Bench")
-        organisation.create_unit(db.session, agency, name="Direktorat Pendaftaran Penduduk",
-                                 eselon=Eselon.II)
+        organisation.create_unit(
+            db.session, agency, name="Direktorat Pendaftaran Penduduk", eselon=Eselon.II
+        )
         db.session.commit()
     client = app.test_client()
     image = photo()

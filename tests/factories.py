@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import io
 import itertools
 from datetime import date
+
+from PIL import Image
 
 from models import Agency, Unit
 from models.enums import AKIPGrade, BPKOpinion, Eselon, PredicateKind, ReviewOutcome, Role
@@ -122,3 +125,14 @@ def gen_predicate(
     return lifecycle.award_predicate(
         session, proposal, decree_number=f"SK-{next(_seq)}", awarded_on=on.replace(month=12)
     )
+
+
+def photo_with_gps() -> bytes:
+    """A JPEG carrying a camera model and GPS coordinates in its EXIF."""
+    image = Image.new("RGB", (64, 48), (200, 30, 30))
+    exif = Image.Exif()
+    exif[0x0110] = "KameraRahasia X1"  # Model
+    exif[0x8825] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)}  # GPSInfo
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()

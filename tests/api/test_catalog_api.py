@@ -7,16 +7,8 @@ import sqlalchemy as sa
 
 from models import Category
 from models.enums import Eselon, PredicateKind
-from portal.extensions import limiter
 from portal.services.reference_data import CATEGORY_GROUPS, ensure_categories
 from tests.factories import gen_agency, gen_candidate, gen_predicate, gen_unit
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 @pytest.fixture

@@ -15,7 +15,7 @@ from models import Attachment, Complaint, ComplaintMessage, OutboundMessage
 from models.enums import Channel, ComplaintStatus, MessageKind, Privacy
 from portal.extensions import limiter
 from portal.services.reference_data import ensure_categories
-from tests.factories import gen_agency, gen_unit
+from tests.factories import gen_agency, gen_unit, photo_with_gps
 
 URL = "/api/v1/complaints"
 UNIT = "direktorat-pendaftaran-penduduk"
@@ -24,13 +24,6 @@ IDENTITY = {
     "email": "budi.rahasia@example.org",
     "phone": "0812 3456 7890",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 @pytest.fixture
@@ -52,17 +45,6 @@ def report(**overrides) -> dict:
     }
     data.update(overrides)
     return data
-
-
-def photo_with_gps() -> bytes:
-    """A JPEG carrying a camera model and GPS coordinates in its EXIF."""
-    image = Image.new("RGB", (64, 48), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x0110] = "KameraRahasia X1"  # Model
-    exif[0x8825] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)}  # GPSInfo
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
 
 
 def file_report(client, data: dict | None = None, **kwargs):

@@ -8,19 +8,11 @@ import pytest
 import sqlalchemy as sa
 
 from models import Complaint
-from portal.extensions import limiter
 from portal.services.reference_data import ensure_categories
 from tests.factories import gen_agency, gen_unit
 
 PREFIX = "/api/v1"
 METHODS = {"get", "post", "put", "patch", "delete"}
-
-
-@pytest.fixture(autouse=True)
-def _fresh_limits():
-    limiter.reset()
-    yield
-    limiter.reset()
 
 
 @pytest.fixture

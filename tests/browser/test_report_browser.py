@@ -5,8 +5,7 @@ from __future__ import annotations
 import pytest
 
 from portal.services.reference_data import ensure_categories
-from tests.factories import gen_agency, gen_unit
-from tests.public.conftest import photo_with_gps
+from tests.factories import gen_agency, gen_unit, photo_with_gps
 
 
 @pytest.fixture

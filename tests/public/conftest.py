@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import io
 import re
 
 import pytest
-from PIL import Image
 
 from portal.services.reference_data import ensure_categories
 from tests.factories import gen_agency, gen_unit
@@ -42,17 +40,6 @@ def catalogue(session):
     }
     session.commit()
     return units
-
-
-def photo_with_gps() -> bytes:
-    """A JPEG carrying a camera model and GPS coordinates in its EXIF."""
-    image = Image.new("RGB", (64, 48), (200, 30, 30))
-    exif = Image.Exif()
-    exif[0x0110] = "KameraRahasia X1"  # Model
-    exif[0x8825] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)}  # GPSInfo
-    out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
-    return out.getvalue()
 
 
 def valid_report(**overrides) -> dict:

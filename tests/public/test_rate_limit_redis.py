@@ -41,8 +41,14 @@ def test_limits_are_counted_in_redis(tmp_path):
         print(statuses, len(keys))
     """)
     env = {**os.environ, "ZI_REDIS_URL": REDIS_URL}
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env,
-                          cwd=Path(__file__).resolve().parents[2], timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=Path(__file__).resolve().parents[2],
+        timeout=60,
+    )
     assert done.returncode == 0, done.stderr
     statuses, keys = done.stdout.strip().rsplit(" ", 1)
     assert statuses == "[404, 404, 429]" and int(keys) > 0

@@ -11,7 +11,8 @@ from PIL import Image
 
 from models import Attachment, Complaint, OutboundMessage
 from models.enums import Channel, ComplaintStatus, Privacy
-from tests.public.conftest import form_tokens, photo_with_gps, valid_report
+from tests.factories import photo_with_gps
+from tests.public.conftest import form_tokens, valid_report
 
 
 def post_report(client, data, files=(), **kwargs):

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 
 from models import Complaint, ComplaintMessage
 from models.enums import Channel, ComplaintStatus, MessageKind
-from tests.public.conftest import form_tokens, photo_with_gps, valid_report
+from tests.factories import photo_with_gps
+from tests.public.conftest import form_tokens, valid_report
 
 
 def file_complaint(client) -> tuple[str, str]:
