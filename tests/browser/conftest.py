@@ -62,8 +62,12 @@ def phone(browser):
     context.close()
 
 
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
+
+
 @pytest.fixture
-def screenshot_dir(work_dir) -> Path:
-    path = Path(os.environ.get("ZI_SCREENSHOT_DIR") or work_dir / "screenshots")
+def screenshot_dir() -> Path:
+    """Screenshots of each step, kept after the run (git ignores them)."""
+    path = Path(os.environ.get("ZI_SCREENSHOT_DIR") or ARTIFACTS)
     path.mkdir(parents=True, exist_ok=True)
     return path
