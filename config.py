@@ -74,11 +74,27 @@ def _base(env: _Env) -> dict[str, Any]:
         # ZI lifecycle policy: PermenPANRB 90/2021 bars a revoked unit for two years.
         "REVOCATION_BAN_YEARS": env.int("REVOCATION_BAN_YEARS", 2),
         "REVOCATION_DECISION_DAYS": env.int("REVOCATION_DECISION_DAYS", 30),
-        # Channels (used by the worker and the bot).
+        # Outbound mail (the worker delivers the outbox over SMTP).
+        "MAIL_FROM": env.str("MAIL_FROM", "ZI Portal <pengaduan@zi-portal.invalid>"),
         "SMTP_HOST": env.str("SMTP_HOST", "127.0.0.1"),
         "SMTP_PORT": env.int("SMTP_PORT", 25),
-        "MAIL_FROM": env.str("MAIL_FROM", "ZI Portal <pengaduan@zi-portal.invalid>"),
+        "SMTP_SECURITY": env.str("SMTP_SECURITY", "none"),  # none | starttls | tls
+        "SMTP_USERNAME": env.str("SMTP_USERNAME"),
+        "SMTP_PASSWORD": env.str("SMTP_PASSWORD"),
+        "SMTP_TIMEOUT": env.int("SMTP_TIMEOUT", 30),
+        "OUTBOX_MAX_ATTEMPTS": env.int("OUTBOX_MAX_ATTEMPTS", 8),
+        # Acknowledgements to one sender per hour (loop and flood protection).
+        "MAIL_ACK_LIMIT_PER_HOUR": env.int("MAIL_ACK_LIMIT_PER_HOUR", 5),
+        # Inbound mail (the worker or `flask mail fetch` reads an IMAP mailbox).
         "IMAP_HOST": env.str("IMAP_HOST"),
+        "IMAP_PORT": env.int("IMAP_PORT", 993),
+        "IMAP_SECURITY": env.str("IMAP_SECURITY", "tls"),  # tls | starttls | none
+        "IMAP_USERNAME": env.str("IMAP_USERNAME"),
+        "IMAP_PASSWORD": env.str("IMAP_PASSWORD"),
+        "IMAP_MAILBOX": env.str("IMAP_MAILBOX", "INBOX"),
+        "IMAP_PROCESSED_FOLDER": env.str("IMAP_PROCESSED_FOLDER"),  # unset: mark \\Seen instead
+        "MAIL_MAX_BYTES": env.int("MAIL_MAX_MB", 30) * 1024 * 1024,
+        "WORKER_INTERVAL_SECONDS": env.int("WORKER_INTERVAL_SECONDS", 15),
         "TELEGRAM_TOKEN": env.str("TELEGRAM_TOKEN"),
         # Evidence files: limits per file, per complaint or message, and image size.
         "EVIDENCE_MAX_FILE_BYTES": env.int("EVIDENCE_MAX_FILE_MB", 20) * 1024 * 1024,

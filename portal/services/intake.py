@@ -460,6 +460,7 @@ def _acknowledge(session: Session, complaint: Complaint, settings: IntakeSetting
         subject = _("[%(code)s] Pengaduan Anda telah diterima", code=complaint.code)
         body = render_template("messages/acknowledgement.txt", **context)
     if complaint.reporter_email:
+        first = complaint.messages[0] if complaint.messages else None
         outbox.queue_email(
             session,
             to=complaint.reporter_email,
@@ -467,6 +468,8 @@ def _acknowledge(session: Session, complaint: Complaint, settings: IntakeSetting
             body=body,
             mail_from=settings.mail_from,
             complaint=complaint,
+            automatic=True,
+            in_reply_to=first.message_id if first is not None else None,
         )
     if complaint.reporter_telegram_chat_id is not None:
         outbox.queue_telegram(

@@ -7,6 +7,7 @@ the change that caused it, so it is sent if and only if that change is committed
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
 from email.utils import parseaddr
 
 from sqlalchemy.orm import Session
@@ -29,9 +30,23 @@ def queue_email(
     body: str,
     mail_from: str,
     complaint: Complaint | None = None,
-    headers: dict[str, str] | None = None,
+    automatic: bool = False,
+    in_reply_to: str | None = None,
+    references: Sequence[str] = (),
 ) -> OutboundMessage:
-    """Queue an email; its Message-ID is fixed now so a retried send keeps it."""
+    """Queue an email; its Message-ID is fixed now so a retried send keeps it.
+
+    ``automatic`` marks a message no person wrote (RFC 3834 ``Auto-Submitted: auto-replied``,
+    so well-behaved auto-responders never answer it); ``in_reply_to`` and ``references`` thread
+    it under the reporter's own mail.
+    """
+    headers: dict[str, str] = {}
+    if automatic:
+        headers["Auto-Submitted"] = "auto-replied"
+    if in_reply_to:
+        headers["In-Reply-To"] = in_reply_to
+        headers["References"] = " ".join([*[r for r in references if r != in_reply_to],
+                                          in_reply_to])
     message = OutboundMessage(
         channel=OutboundChannel.EMAIL,
         recipient=to,
