@@ -35,8 +35,7 @@ extract-messages: $(RUN_STAMP)
 run: install
 	$(BIN)/flask --app portal init-db
 	$(BIN)/flask --app portal seed-demo --if-empty
-	@echo "ZI Portal: http://$(HOST):$(PORT)/"
-	$(BIN)/flask --app portal run --host $(HOST) --port $(PORT)
+	HOST=$(HOST) PORT=$(PORT) scripts/run-dev.sh
 
 system-deps:
 	@scripts/ensure-system-packages.sh

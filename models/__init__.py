@@ -24,6 +24,7 @@ from .lifecycle import (
 from .org import Agency, AgencyYear, PactSignature, Unit
 from .outbox import OutboundMessage
 from .people import User, UserRole
+from .quarantine import QuarantinedMessage
 
 __all__ = [
     "Agency",
@@ -44,6 +45,7 @@ __all__ = [
     "PactSignature",
     "Predicate",
     "Proposal",
+    "QuarantinedMessage",
     "RawSource",
     "Review",
     "RevocationCase",

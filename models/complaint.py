@@ -65,7 +65,8 @@ class Complaint(db.Model):
     access_key_hash: Mapped[str] = mapped_column(sa.String(255))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel), index=True)
     unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
-    category_id: Mapped[int] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    # Email arrives without a category; the triage team sets it.
+    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"), index=True)
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     body: Mapped[str] = mapped_column(sa.Text)
     incident_date: Mapped[date | None]
@@ -101,7 +102,7 @@ class Complaint(db.Model):
     closed_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
-    category: Mapped[Category] = relationship()
+    category: Mapped[Category | None] = relationship()
     assignee: Mapped[User | None] = relationship()
     duplicate_of: Mapped[Complaint | None] = relationship(remote_side=[id])
     messages: Mapped[list[ComplaintMessage]] = relationship(

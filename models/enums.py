@@ -177,3 +177,9 @@ class OutboundStatus(StrEnum):
     MENUNGGU = "menunggu"  # queued
     DIKIRIM = "dikirim"  # sent
     GAGAL = "gagal"  # gave up after the last attempt
+
+
+class QuarantineStatus(StrEnum):
+    DITAHAN = "ditahan"  # held, waiting for a person
+    DILEPAS = "dilepas"  # released into a complaint
+    DIBUANG = "dibuang"  # discarded (the raw file is kept for the audit trail)

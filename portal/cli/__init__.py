@@ -6,7 +6,9 @@ from flask import Flask
 
 from .db import init_db_command, seed_demo_command
 from .lke import lke_cli
+from .mail import mail_cli
 from .users import create_user_command
+from .worker import worker_command
 
 
 def register_commands(app: Flask) -> None:
@@ -15,3 +17,5 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(seed_demo_command)
     app.cli.add_command(create_user_command)
     app.cli.add_command(lke_cli)
+    app.cli.add_command(mail_cli)
+    app.cli.add_command(worker_command)

@@ -40,6 +40,8 @@ from .workdays import add_working_days
 logger = logging.getLogger(__name__)
 
 TITLE_MIN, BODY_MIN, MESSAGE_MIN = 5, 20, 1
+# A mail cannot be sent back to fix a field: it is taken as it came, the triage team categorises it.
+UNFORMED_CHANNELS = (Channel.EMAIL,)
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 PHONE_RE = re.compile(r"^\+?[0-9][0-9 ()\-]{6,30}$")
 OLDEST_INCIDENT = date(1990, 1, 1)
@@ -240,6 +242,7 @@ def submit_complaint(
     settings: IntakeSettings,
     *,
     now: datetime | None = None,
+    acknowledge: bool = True,
 ) -> Filed:
     """Validate, clean and file a complaint with its evidence; queue the acknowledgement."""
     now = now or datetime.now(UTC)
@@ -254,8 +257,11 @@ def submit_complaint(
         if earlier is not None:
             raise DuplicateSubmission(earlier)
 
+    unformed = submission.channel in UNFORMED_CHANNELS
     category = _lookup(session, Category, submission.category)
-    if category is None or not category.active:
+    if category is not None and not category.active:
+        category = None
+    if category is None and (submission.category or not unformed):
         errors.add("category", _("Pilih kategori pengaduan dari daftar."))
     unit = _lookup(session, Unit, submission.unit)
     if submission.unit and unit is None:
@@ -268,11 +274,13 @@ def submit_complaint(
             errors.add("privacy", _("Pilih anonim, rahasia, atau terbuka."))
     elif category is not None:
         privacy = category.default_privacy
+    else:
+        privacy = Privacy.RAHASIA  # no category yet: the safest choice
     title = _text(
         errors,
         "title",
         submission.title,
-        minimum=TITLE_MIN,
+        minimum=1 if unformed else TITLE_MIN,
         maximum=Complaint.TITLE_MAX,
         label=_("Judul"),
     )
@@ -280,11 +288,12 @@ def submit_complaint(
         errors,
         "description",
         submission.description,
-        minimum=BODY_MIN,
+        minimum=0 if unformed else BODY_MIN,
         maximum=Complaint.BODY_MAX,
         multiline=True,
         label=_("Uraian"),
     )
+    body = body or ""  # a mail may carry only attachments
     unit_hint = _text(
         errors,
         "unit_hint",
@@ -358,7 +367,7 @@ def submit_complaint(
         {
             "title": title,
             "body": body,
-            "category": category.slug,
+            "category": category.slug if category else None,
             "unit": unit.slug if unit else None,
             "incident_date": incident_date.isoformat() if incident_date else None,
             "incident_place": place,
@@ -378,7 +387,8 @@ def submit_complaint(
         channel=submission.channel.value,
         attachments=len(attachments),
     )
-    _acknowledge(session, complaint, settings)
+    if acknowledge:
+        _acknowledge(session, complaint, settings)
     session.flush()
     logger.info("complaint filed code=%s channel=%s", complaint.code, submission.channel.value)
     return Filed(complaint=complaint, access_key=access_key)

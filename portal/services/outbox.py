@@ -45,8 +45,9 @@ def queue_email(
         headers["Auto-Submitted"] = "auto-replied"
     if in_reply_to:
         headers["In-Reply-To"] = in_reply_to
-        headers["References"] = " ".join([*[r for r in references if r != in_reply_to],
-                                          in_reply_to])
+        headers["References"] = " ".join(
+            [*[r for r in references if r != in_reply_to], in_reply_to]
+        )
     message = OutboundMessage(
         channel=OutboundChannel.EMAIL,
         recipient=to,

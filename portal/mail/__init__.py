@@ -1,0 +1,1 @@
+"""Email in (parse, thread, fetch) and out (delivery)."""
