@@ -161,3 +161,38 @@ def test_fetch_command_reports_what_it_did(wired, mailbox):
     result = wired.test_cli_runner().invoke(args=["mail", "fetch"])
     assert result.exit_code == 0, result.output
     assert "created=1" in result.output and "quarantined=1" in result.output
+
+
+def test_watch_wakes_up_on_new_mail_through_idle(app, imap_server, mailbox, database_url, session):
+    import time
+
+    flask = Path(sys.executable).with_name("flask")
+    env = {
+        **os.environ,
+        "ZI_ENV": "development",
+        "ZI_DATABASE_URL": database_url,
+        "ZI_UPLOAD_DIR": app.config["UPLOAD_DIR"],
+        "ZI_IMAP_HOST": imap_server["host"],
+        "ZI_IMAP_PORT": str(imap_server["port"]),
+        "ZI_IMAP_SECURITY": "none",
+        "ZI_IMAP_USERNAME": imap_server["user"],
+        "ZI_IMAP_PASSWORD": imap_server["password"],
+    }
+    watcher = subprocess.Popen(
+        [str(flask), "--app", "portal", "mail", "fetch", "--watch", "--interval", "120"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert watcher.stdout.readline().strip() == "no mail"  # first pass done; now idling
+        mailbox.append("INBOX", citizen_mail("Laporan via IDLE", "Isi laporan yang cukup jelas."))
+        started = time.monotonic()
+        assert watcher.stdout.readline().strip().startswith("created=1")
+        assert time.monotonic() - started < 30  # woken by IDLE, not by the 120 s interval
+        assert session.scalar(sa.select(Complaint.title)) == "Laporan via IDLE"
+    finally:
+        watcher.terminate()
+        watcher.wait(10)

@@ -1,0 +1,168 @@
+"""Email ingestion speed: `mail fetch` from a real IMAP server, and one piped `mail ingest`.
+
+Builds a mixed corpus from the .eml fixtures (complaints, replies, forwards, auto-replies,
+bounces, broken MIME, attachments), each copy with a fresh Message-ID, appends it to a real
+Dovecot mailbox on loopback and times the portal reading it (parse, thread, store, commit,
+mark seen), beside the rate at which the standard library merely parses the same corpus.
+Then times whole `flask --app portal mail ingest` processes, as a mail server's pipe pays.
+
+    .venv/bin/python bench/mail_ingest.py [--quick] [-n 600]
+"""
+
+from __future__ import annotations
+
+import argparse
+import email
+import os
+import re
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from email import policy
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import contextlib
+
+from imapclient import IMAPClient  # noqa: E402
+
+from models import db  # noqa: E402
+from portal import create_app  # noqa: E402
+from portal.mail.fetch import IMAPSettings, connect, fetch_with  # noqa: E402
+from portal.mail.ingest import MailSettings  # noqa: E402
+from portal.mail.parse import UnparseableMail, parse_mail  # noqa: E402
+from portal.services.reference_data import ensure_categories  # noqa: E402
+from tests.servers import run_dovecot  # noqa: E402
+
+FIXTURES = ROOT / "tests" / "fixtures" / "mail"
+MESSAGE_ID = re.compile(rb"^Message-ID:.*$", re.IGNORECASE | re.MULTILINE)
+
+
+def corpus(n: int) -> list[bytes]:
+    """Return ``n`` messages cycling through the fixtures, each with a unique Message-ID."""
+    sources = [p.read_bytes() for p in sorted(FIXTURES.glob("*.eml"))]
+    messages = []
+    for i in range(n):
+        raw = sources[i % len(sources)]
+        fresh = f"Message-ID: <bench-{i}@contoh.test>".encode()
+        if MESSAGE_ID.search(raw):
+            raw = MESSAGE_ID.sub(fresh, raw, count=1)
+        elif b"\n" in raw and raw[:1] != b"\x00":
+            raw = fresh + b"\r\n" + raw
+        messages.append(raw)
+    return messages
+
+
+def parse_rates(messages: list[bytes]) -> tuple[float, float]:
+    started = time.perf_counter()
+    for raw in messages:
+        message = email.message_from_bytes(raw, policy=policy.default)
+        try:
+            message.get_body(preferencelist=("plain", "html"))
+        except Exception:  # noqa: BLE001, S112 - the stdlib baseline fails on broken MIME; count it
+            continue
+    stdlib = len(messages) / (time.perf_counter() - started)
+    started = time.perf_counter()
+    for raw in messages:
+        with contextlib.suppress(UnparseableMail):
+            parse_mail(raw, max_bytes=30 * 1024 * 1024)
+    ours = len(messages) / (time.perf_counter() - started)
+    return stdlib, ours
+
+
+def fetch_rate(messages: list[bytes], server: dict, work: Path, url: str) -> tuple[float, str]:
+    config = {
+        "ZI_PROFILE": "testing",
+        "SQLALCHEMY_DATABASE_URI": url,
+        "UPLOAD_DIR": str(work / "uploads"),
+        "IMAP_HOST": server["host"],
+        "IMAP_PORT": server["port"],
+        "IMAP_SECURITY": "none",
+        "IMAP_USERNAME": server["user"],
+        "IMAP_PASSWORD": server["password"],
+        "MAIL_ACK_LIMIT_PER_HOUR": 1_000_000,
+    }
+    app = create_app(config)
+    with app.app_context():
+        from flask_migrate import upgrade
+
+        upgrade()
+        ensure_categories(db.session)
+        db.session.commit()
+    loader = IMAPClient(server["host"], port=server["port"], ssl=False)
+    loader.login(server["user"], server["password"])
+    for raw in messages:
+        loader.append("INBOX", raw)
+    loader.logout()
+    imap = IMAPSettings.from_config(app.config)
+    with app.app_context(), connect(imap) as client:
+        started = time.perf_counter()
+        report = fetch_with(client, imap, MailSettings.from_config(app.config))
+        elapsed = time.perf_counter() - started
+    return len(messages) / elapsed, report.line()
+
+
+def pipe_times(raw_messages: list[bytes], work: Path, runs: int) -> list[float]:
+    database = f"sqlite:///{work / 'pipe.db'}"
+    env = {
+        **os.environ,
+        "ZI_DATABASE_URL": database,
+        "ZI_UPLOAD_DIR": str(work / "pipe-up"),
+        "ZI_ENV": "development",
+    }
+    flask = str(Path(sys.executable).with_name("flask"))
+    subprocess.run(
+        [flask, "--app", "portal", "init-db"], env=env, check=True, capture_output=True, cwd=ROOT
+    )
+    times = []
+    for raw in raw_messages[:runs]:
+        started = time.perf_counter()
+        subprocess.run(
+            [flask, "--app", "portal", "mail", "ingest"],
+            input=raw,
+            env=env,
+            check=True,
+            capture_output=True,
+            cwd=ROOT,
+        )
+        times.append(time.perf_counter() - started)
+    return times
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="150 messages, 5 pipe runs")
+    parser.add_argument("-n", type=int, default=600)
+    args = parser.parse_args()
+    n, runs = (150, 5) if args.quick else (args.n, 15)
+    work = Path(tempfile.mkdtemp(prefix="zi-bench-mail-"))
+    messages = corpus(n)
+    stdlib, ours = parse_rates(messages)
+    url = os.environ.get("ZI_BENCH_DATABASE_URL") or f"sqlite:///{work / 'fetch.db'}"
+    with run_dovecot() as server:
+        rate, outcome = fetch_rate(messages, server, work, url)
+    piped = pipe_times(corpus(runs), work, runs)
+    size_mb = sum(len(m) for m in messages) / 1e6
+    print(
+        f"corpus: {n} messages, {size_mb:.1f} MB, from {len(list(FIXTURES.glob('*.eml')))} "
+        f"fixtures; database: {url.split(':')[0]}"
+    )
+    print(f"fetch outcome: {outcome}")
+    print("| figure | value |")
+    print("|---|---|")
+    print(f"| stdlib parse only (message_from_bytes + get_body) | {stdlib:.0f} msg/s |")
+    print(f"| portal parse_mail only | {ours:.0f} msg/s |")
+    print(
+        f"| `mail fetch` from Dovecot: parse, thread, store, commit, mark seen | {rate:.0f} msg/s |"
+    )
+    print(
+        f"| one `mail ingest` process, median of {runs} (wall) | {statistics.median(piped):.2f} s |"
+    )
+
+
+if __name__ == "__main__":
+    main()
