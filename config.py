@@ -109,6 +109,13 @@ def _base(env: _Env) -> dict[str, Any]:
         # A reporter's reply reopens a closed complaint within this many days.
         "REOPEN_WINDOW_DAYS": env.int("REOPEN_WINDOW_DAYS", 30),
         "VERIFICATION_WORKING_DAYS": env.int("VERIFICATION_WORKING_DAYS", 3),
+        # The working-day calendar: shipped national holidays, plus regional ones, minus any
+        # the agency works on; or a whole replacement file.
+        "HOLIDAYS_FILE": env.str("HOLIDAYS_FILE"),
+        "HOLIDAYS_EXTRA": env.str("HOLIDAYS_EXTRA", ""),
+        "HOLIDAYS_REMOVED": env.str("HOLIDAYS_REMOVED", ""),
+        "WEEKEND_DAYS": env.str("WEEKEND_DAYS", "5,6"),
+        "ESCALATION_LEVEL2_WORKING_DAYS": env.int("ESCALATION_LEVEL2_WORKING_DAYS", 2),
         "FIRST_ANSWER_WORKING_DAYS": env.int("FIRST_ANSWER_WORKING_DAYS", 5),
         "RATELIMIT_STORAGE_URI": env.str("REDIS_URL", "memory://"),
         "RATELIMIT_REPORT": env.str("RATELIMIT_REPORT", "5 per minute;30 per hour"),
@@ -117,6 +124,12 @@ def _base(env: _Env) -> dict[str, Any]:
         "PUBLIC_URL": env.str("PUBLIC_URL", "http://127.0.0.1:5000").rstrip("/"),
         # Reverse proxies in front of the web process (for the client address in rate limits).
         "TRUSTED_PROXIES": env.int("TRUSTED_PROXIES", 0),
+        # Staff sign-in: idle timeout, lockout, brute-force limit; TOTP for roles that can see
+        # reporters' identities (on by default in production).
+        "SESSION_IDLE_MINUTES": env.int("SESSION_IDLE_MINUTES", 30),
+        "LOGIN_LOCKOUT_ATTEMPTS": env.int("LOGIN_LOCKOUT_ATTEMPTS", 5),
+        "LOGIN_LOCKOUT_MINUTES": env.int("LOGIN_LOCKOUT_MINUTES", 15),
+        "RATELIMIT_LOGIN": env.str("RATELIMIT_LOGIN", "10 per minute"),
         "DEMO_MODE": env.bool("DEMO_MODE", False),
         "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
     }
@@ -142,6 +155,7 @@ def _testing(env: _Env) -> dict[str, Any]:
 def _production(env: _Env) -> dict[str, Any]:
     settings = _base(env)
     settings["SESSION_COOKIE_SECURE"] = env.bool("COOKIE_SECURE", True)
+    settings["REQUIRE_TOTP_FOR_IDENTITY_ROLES"] = env.bool("REQUIRE_TOTP", True)
     secret = settings["SECRET_KEY"] or ""
     if secret == DEV_SECRET_KEY or len(secret) < 32:
         raise ConfigError(

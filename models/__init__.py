@@ -2,6 +2,7 @@
 
 from .audit import AuditEntry
 from .base import Base, UTCDateTime, db, utcnow
+from .bot import BlockedChat, BotChatData, BotConversation, BotMessageLink
 from .complaint import (
     Attachment,
     Category,
@@ -34,6 +35,10 @@ __all__ = [
     "Attachment",
     "AuditEntry",
     "Base",
+    "BlockedChat",
+    "BotChatData",
+    "BotConversation",
+    "BotMessageLink",
     "Category",
     "CoachingActivity",
     "Complaint",

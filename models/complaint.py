@@ -98,7 +98,9 @@ class Complaint(db.Model):
     submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     reopened_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    # Also the row's version: every UPDATE checks it (see __mapper_args__), so two inspectors
+    # acting at once cannot silently overwrite each other. Services set it on each change.
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None]
 
     unit: Mapped[Unit | None] = relationship()
@@ -111,6 +113,8 @@ class Complaint(db.Model):
     events: Mapped[list[ComplaintEvent]] = relationship(
         back_populates="complaint", order_by="ComplaintEvent.created_at"
     )
+
+    __mapper_args__ = {"version_id_col": updated_at, "version_id_generator": False}
 
 
 class ComplaintMessage(db.Model):

@@ -46,7 +46,7 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
 
 def _init_extensions(app: Flask) -> None:
     from . import security, web
-    from .extensions import babel, csrf, db, limiter, migrate
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale
 
     db.init_app(app)
@@ -54,6 +54,7 @@ def _init_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)
     limiter.init_app(app)
+    login_manager.init_app(app)
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -89,9 +90,16 @@ def _tune_sqlite(app: Flask) -> None:
 
 def _register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
+    from .auth import bp as auth_bp
     from .i18n import bp as i18n_bp
     from .public import bp as public_bp
 
     app.register_blueprint(i18n_bp)
     app.register_blueprint(public_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(auth_bp)
+    from .admin import bp as admin_bp
+    from .inspect import bp as inspect_bp
+
+    app.register_blueprint(inspect_bp)
+    app.register_blueprint(admin_bp)

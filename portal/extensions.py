@@ -8,6 +8,7 @@ import hmac
 from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
+from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf import CSRFProtect
 
@@ -24,6 +25,7 @@ def client_key() -> str:
 babel = Babel()
 limiter = Limiter(key_func=client_key, headers_enabled=True)
 migrate = Migrate()
+login_manager = LoginManager()
 csrf = CSRFProtect()
 
 __all__ = ["babel", "client_key", "csrf", "db", "limiter", "migrate"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +18,12 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(404)
     def _not_found(_error):
         return render_template("errors/404.html"), 404
+
+    @app.errorhandler(CSRFError)
+    def _csrf_failed(error):
+        if request.path.startswith("/api/"):
+            return jsonify({"errors": {"request": [_("Token formulir tidak sah.")]}}), 400
+        return render_template("errors/csrf.html"), 400
 
     @app.errorhandler(413)
     def _too_large(_error):

@@ -25,6 +25,7 @@ from models import Complaint, ComplaintMessage, db
 from models.enums import Channel, ComplaintStatus
 
 from ..extensions import client_key, limiter
+from ..retry import commit_with_retry
 from ..services.evidence import Upload
 from ..services.intake import (
     ComplaintClosed,
@@ -426,16 +427,20 @@ def post_message(code: str):
     if errors:
         raise ApiError(422, errors)
     settings = IntakeSettings.from_config(current_app.config)
+    complaint_id = complaint.id
     try:
-        message = add_message(
+        message = commit_with_retry(
             db.session,
-            complaint,
-            body=body,
-            channel=Channel.API,
-            settings=settings,
-            evidence=uploads,
+            lambda: add_message(
+                db.session,
+                db.session.get(Complaint, complaint_id),
+                body=body,
+                channel=Channel.API,
+                settings=settings,
+                evidence=uploads,
+            ),
         )
-        db.session.commit()
+        complaint = db.session.get(Complaint, complaint_id)
     except ValidationFailed as exc:
         db.session.rollback()
         raise _validation_failed(exc) from None

@@ -15,6 +15,7 @@ import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from types import FrameType
 
 import click
@@ -24,6 +25,8 @@ from flask.cli import with_appcontext
 from models import db
 
 from ..mail.smtp import SMTPSettings, deliver_email_batch
+from ..services.calendar import CalendarConfigError, WorkCalendar
+from ..services.deadlines import sweep_overdue
 from ..services.delivery import DeliveryReport, RetryPolicy
 
 logger = logging.getLogger(__name__)
@@ -103,6 +106,35 @@ def deliver_due_email(
     return total
 
 
+# --- deadlines: mark overdue complaints and escalate (the notices go out in the same pass) ---
+
+
+def sweep_deadlines(app: Flask) -> bool:
+    """Run the deadline sweep in its own transaction; False if it failed (it runs next pass)."""
+    try:
+        report = sweep_overdue(
+            db.session,
+            now=datetime.now(UTC),
+            calendar=WorkCalendar.from_config(app.config),
+            config=app.config,
+        )
+        db.session.commit()
+    except CalendarConfigError as exc:  # names the setting; mail delivery goes on meanwhile
+        logger.error("worker: deadline sweep misconfigured: %s", exc)
+        return False
+    except Exception as exc:  # e.g. the database is down
+        logger.error("worker: deadline sweep failed: %s", type(exc).__name__)
+        return False
+    finally:
+        db.session.remove()  # closing rolls back whatever was not committed
+    if report.changed:
+        logger.info("worker: deadlines %s", report.line())
+    return True
+
+
+# --- one pass -----------------------------------------------------------------------------------
+
+
 def run_pass(
     app: Flask,
     settings: SMTPSettings,
@@ -111,8 +143,10 @@ def run_pass(
     worker_id: str,
     stop: threading.Event,
 ) -> tuple[bool, DeliveryReport]:
-    """Fetch, then deliver; return whether every step worked (a failed one runs next pass)."""
+    """Fetch, sweep deadlines, then deliver; return whether every step worked (a failed one
+    runs next pass)."""
     ok = fetch_mail(app)
+    ok = sweep_deadlines(app) and ok
     try:
         report = deliver_due_email(settings, policy, worker_id=worker_id, stop=stop)
     except Exception as exc:  # e.g. the database is down: keep the loop alive

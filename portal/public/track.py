@@ -27,6 +27,7 @@ from models import Attachment, Complaint, db
 from models.enums import Channel
 
 from ..extensions import client_key, csrf, limiter
+from ..retry import commit_with_retry
 from ..services.evidence import download_headers, viewable_path
 from ..services.intake import (
     ComplaintClosed,
@@ -163,16 +164,19 @@ def track_reply():
             _("Formulir kedaluwarsa. Pesan Anda tetap di sini; silakan kirim lagi."),
         )
     settings = IntakeSettings.from_config(current_app.config)
+    complaint_id = complaint.id
     try:
-        add_message(
+        commit_with_retry(
             db.session,
-            complaint,
-            body=form.body.data,
-            channel=Channel.WEB,
-            settings=settings,
-            evidence=uploads,
+            lambda: add_message(
+                db.session,
+                db.session.get(Complaint, complaint_id),
+                body=form.body.data,
+                channel=Channel.WEB,
+                settings=settings,
+                evidence=uploads,
+            ),
         )
-        db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
         form.body.errors = [*exc.errors.get("body", [])]

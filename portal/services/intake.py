@@ -29,6 +29,7 @@ from models import Category, Complaint, ComplaintEvent, ComplaintMessage, RawSou
 from models.enums import Channel, ComplaintStatus, MessageKind, Privacy
 
 from . import outbox
+from .calendar import WorkCalendar
 from .errors import DomainError
 from .evidence import EvidencePolicy, EvidenceRejected, Upload, check_uploads, store_evidence
 from .evidence import stored_bytes as evidence_bytes
@@ -127,6 +128,7 @@ class IntakeSettings:
             verification_days=config.get("VERIFICATION_WORKING_DAYS", 3),
             first_answer_days=config.get("FIRST_ANSWER_WORKING_DAYS", 5),
             reopen_window_days=config.get("REOPEN_WINDOW_DAYS", 30),
+            holidays=WorkCalendar.from_config(config).holidays,
         )
 
 

@@ -37,8 +37,12 @@ def reply_to_reporter(
     author: User,
     config: Mapping[str, Any],
     now: datetime | None = None,
+    notify: bool = True,
 ) -> ComplaintMessage:
-    """Add a public reply to the thread and queue it on the reporter's channel."""
+    """Add a public reply to the thread and queue it on the reporter's channel.
+
+    ``notify=False`` only adds it to the thread (a status notice already carries the text).
+    """
     text = clean_text(body)
     if not text:
         raise PreconditionFailed(_("Balasan tidak boleh kosong."))
@@ -66,7 +70,7 @@ def reply_to_reporter(
             "messages/reply.txt", complaint=complaint, body=text, config=config
         )
         subject = _("[%(code)s] Balasan atas pengaduan Anda", code=complaint.code)
-    if complaint.reporter_email:
+    if notify and complaint.reporter_email:
         ids = _last_inbound_ids(complaint)
         queued = outbox.queue_email(
             session,

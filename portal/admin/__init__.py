@@ -1,0 +1,7 @@
+"""ZI administration (agencies, units, LKE, proposals, predicates) and the audit trail."""
+
+from flask import Blueprint
+
+bp = Blueprint("admin", __name__, url_prefix="/admin")
+
+from . import audit_views  # noqa: E402,F401

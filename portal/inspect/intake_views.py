@@ -1,0 +1,91 @@
+"""Recording a complaint received by phone, letter or in person, through the same intake."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_login import current_user
+
+from models import db
+from models.enums import Channel
+
+from ..auth.access import roles_required
+from ..public.report import FIELD_OF, _uploads, category_groups, resolve_unit, unit_options
+from ..services import audit
+from ..services.intake import (
+    ComplaintSubmission,
+    Contact,
+    IntakeSettings,
+    ValidationFailed,
+    submit_complaint,
+)
+from . import bp
+from .forms import OfflineReportForm
+from .queue_views import HANDLERS
+
+OFFLINE_CHANNELS = (Channel.TELEPON, Channel.SURAT, Channel.LANGSUNG)
+
+
+def _render(form, status=200, candidates=(), filed=None, key=None):
+    return render_template(
+        "inspect/new.html",
+        form=form,
+        groups=category_groups(),
+        units=unit_options(),
+        candidates=candidates,
+        filed=filed,
+        key=key,
+    ), status
+
+
+@bp.route("/baru", methods=["GET", "POST"])
+@roles_required(*HANDLERS)
+def record_offline():
+    """Record a complaint received by phone, letter or in person, with the reporter's choices."""
+    form = OfflineReportForm()
+    if request.method == "GET" or not form.validate():
+        return _render(form, 200 if request.method == "GET" else 422)
+    unit_slug, candidates, unit_error = resolve_unit(form)
+    if unit_error:
+        form.unit.errors = [*form.unit.errors, unit_error]
+        return _render(form, 422, candidates)
+    submission = ComplaintSubmission(
+        channel=Channel(form.channel.data),
+        category=form.category.data,
+        title=form.title.data,
+        description=form.description.data,
+        privacy=form.privacy.data,
+        unit=unit_slug,
+        unit_hint=form.unit.data if form.unit_unknown.data else None,
+        incident_date=form.incident_date.data,
+        incident_place=form.incident_place.data,
+        reported_party=form.reported_party.data,
+        contact=Contact(
+            name=form.contact_name.data,
+            email=form.contact_email.data,
+            phone=form.contact_phone.data,
+        ),
+        evidence=tuple(_uploads(form.evidence.data)),
+    )
+    try:
+        filed = submit_complaint(
+            db.session, submission, IntakeSettings.from_config(current_app.config)
+        )
+        audit.record(
+            db.session,
+            "pengaduan.dicatat_petugas",
+            filed.complaint,
+            current_user,
+            channel=form.channel.data,
+        )
+        db.session.commit()
+    except ValidationFailed as exc:
+        db.session.rollback()
+        for name, messages in exc.errors.items():
+            field = getattr(form, FIELD_OF.get(name, name), None)
+            if field is not None:
+                field.errors = [*field.errors, *messages]
+        return _render(form, 422)
+    # The key is shown once, to hand to the reporter (read out, or printed on a slip).
+    return _render(
+        OfflineReportForm(formdata=None), 201, filed=filed.complaint, key=filed.access_key
+    )
