@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
@@ -109,18 +110,68 @@ def visible_to(viewer: User) -> sa.ColumnElement[bool]:
     return sa.or_(Complaint.unit_id.is_(None), Complaint.unit_id != viewer.unit_id)
 
 
-def search_condition(q: str) -> sa.ColumnElement[bool]:
-    """Match every word of ``q`` in the title, the body or any message of the complaint."""
+_TERM = re.compile(r"\w+", re.UNICODE)
+
+
+def _terms(q: str) -> list[str]:
+    return [t.lower() for t in _TERM.findall(q)][:8]
+
+
+def search_condition(q: str, dialect: str) -> sa.ColumnElement[bool]:
+    """Match every word of ``q`` (as a prefix) in the title, body or any message.
+
+    Full-text indexes do the work: SQLite FTS5 (table ``complaint_fts``, kept by triggers) and
+    PostgreSQL GIN indexes over ``to_tsvector('simple', …)``; see migration 0005.
+    """
+    terms = _terms(q)
+    if not terms:
+        return sa.true()
+    if dialect == "sqlite":
+        match = " ".join(f'"{t}"*' for t in terms)
+        return Complaint.id.in_(
+            sa.select(sa.column("complaint_id"))
+            .select_from(sa.table("complaint_fts"))
+            .where(sa.text("complaint_fts MATCH :fts_query").bindparams(fts_query=match))
+        )
+    if dialect == "postgresql":
+        tsquery = sa.func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
+        document = sa.func.to_tsvector("simple", Complaint.title + " " + Complaint.body)
+        in_messages = sa.exists().where(
+            ComplaintMessage.complaint_id == Complaint.id,
+            sa.func.to_tsvector("simple", ComplaintMessage.body).op("@@")(tsquery),
+        )
+        # Every word must appear somewhere in the complaint or its thread.
+        per_term = []
+        for t in terms:
+            one = sa.func.to_tsquery("simple", f"{t}:*")
+            per_term.append(
+                sa.or_(
+                    document.op("@@")(one),
+                    sa.exists().where(
+                        ComplaintMessage.complaint_id == Complaint.id,
+                        sa.func.to_tsvector("simple", ComplaintMessage.body).op("@@")(one),
+                    ),
+                )
+            )
+        return (
+            sa.or_(document.op("@@")(tsquery), in_messages)
+            if len(terms) == 1
+            else sa.and_(*per_term)
+        )
+    return _like_condition(terms)
+
+
+def _like_condition(terms: list[str]) -> sa.ColumnElement[bool]:
     conditions = []
-    for word in q.split()[:8]:
-        pattern = f"%{word.replace('%', '').replace('_', '')}%"
+    for word in terms:
+        pattern = f"%{word}%"
         in_messages = sa.exists().where(
             ComplaintMessage.complaint_id == Complaint.id, ComplaintMessage.body.ilike(pattern)
         )
         conditions.append(
             sa.or_(Complaint.title.ilike(pattern), Complaint.body.ilike(pattern), in_messages)
         )
-    return sa.and_(*conditions) if conditions else sa.true()
+    return sa.and_(*conditions)
 
 
 def _conditions(session: Session, f: QueueFilter, viewer: User, now: datetime) -> list:
@@ -165,7 +216,7 @@ def _conditions(session: Session, f: QueueFilter, viewer: User, now: datetime) -
         end = datetime.combine(f.date_to, time.min, UTC) + timedelta(days=1)
         conds.append(Complaint.created_at < end)
     if f.q:
-        conds.append(search_condition(f.q))
+        conds.append(search_condition(f.q, session.get_bind().dialect.name))
     return conds
 
 

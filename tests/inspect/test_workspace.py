@@ -318,3 +318,23 @@ def test_audit_log_is_for_admin_zi(client, world):
     other = client.application.test_client()
     login(other, "admin@uji.test")
     assert "Log audit" in page(other.get("/admin/audit?aksi=akun"))
+
+
+def test_search_uses_the_full_text_index_and_finds_messages(client, world, session, app):
+    from portal.services.intake import add_message
+
+    add_message(
+        session,
+        world["complaints"][1],
+        body="Bukti kuitansi bermeterai terlampir",
+        channel=Channel.WEB,
+        settings=IntakeSettings.from_config(app.config),
+    )
+    session.commit()
+    login(client, "ina@uji.test")
+    found = page(client.get("/inspektorat?q=kuitansi+bermeterai"))
+    assert world["complaints"][1].code in found and world["complaints"][2].code not in found
+    prefix = page(client.get("/inspektorat?q=kuitan"))
+    assert world["complaints"][1].code in prefix
+    hostile = client.get('/inspektorat?q="%29+OR+1%3D1+--+NEAR(')
+    assert hostile.status_code == 200

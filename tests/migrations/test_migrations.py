@@ -11,9 +11,23 @@ from flask_migrate import downgrade, upgrade
 from models import db
 
 
+def _not_fulltext(obj, name, type_, reflected, compare_to) -> bool:
+    """The full-text tables and indexes of migration 0005 are not models."""
+    return not (
+        (type_ == "table" and name.startswith("complaint_fts"))
+        or (type_ == "index" and (name or "").endswith("_fulltext"))
+    )
+
+
 def test_migrations_match_the_models():
     with db.engine.connect() as conn:
-        context = MigrationContext.configure(conn, opts={"compare_type": False})
+        context = MigrationContext.configure(
+            conn,
+            opts={
+                "compare_type": False,
+                "include_object": _not_fulltext,
+            },
+        )
         diffs = compare_metadata(context, db.metadata)
     assert diffs == [], "models changed without a migration: run `flask db migrate`"
 
@@ -23,7 +37,7 @@ def test_downgrade_to_nothing_and_upgrade_again():
     downgrade(revision="base")
     with db.engine.connect() as conn:
         remaining = set(sa.inspect(conn).get_table_names()) - {"alembic_version"}
-    assert remaining == set()
+    assert remaining == set()  # the full-text table and its triggers went too
     upgrade()
     with db.engine.connect() as conn:
         tables = set(sa.inspect(conn).get_table_names())
