@@ -176,6 +176,7 @@ def seed_demo(session: Session, policy: lifecycle.LifecyclePolicy) -> bool:
     units = _create_units(session, agency)
     _declare_2019(session, agency, units)
     _tell_unit_stories(session, units, users[Role.TPN], policy)
+    _file_demo_complaints(session, users)
     session.flush()
     return True
 
@@ -391,3 +392,84 @@ def _tell_unit_stories(session: Session, units: dict[str, Unit], tpn, policy) ->
             assessed_on=date(2024, 7, 1),
             assessor="TPI Inspektorat Jenderal",
         )
+
+
+DEMO_COMPLAINTS = (  # (unit, category, title, channel, privacy, steps to walk)
+    (
+        "direktorat-pendaftaran-penduduk",
+        "pungli",
+        "Pungutan untuk mempercepat KTP elektronik",
+        "web",
+        "rahasia",
+        ("verifikasi", "tindak_lanjut"),
+    ),
+    (
+        "direktorat-pendaftaran-penduduk",
+        "penundaan-berlarut",
+        "Akta kelahiran tiga bulan belum jadi",
+        "email",
+        "terbuka",
+        ("verifikasi",),
+    ),
+    (
+        "inspektorat-iii",
+        "gratifikasi",
+        "Parsel dari rekanan menjelang hari raya",
+        "telegram",
+        "anonim",
+        (),
+    ),
+    (
+        "biro-organisasi-dan-tatalaksana",
+        "kualitas-pelayanan",
+        "Layanan informasi tidak menjawab",
+        "api",
+        "terbuka",
+        ("verifikasi", "tindak_lanjut", "selesai"),
+    ),
+)
+
+
+def _file_demo_complaints(session: Session, users) -> None:
+    """A few fictional complaints so the workspace is not empty on `make run`."""
+    from flask import current_app
+
+    from models.enums import Channel, ComplaintOutcome
+    from models.enums import ComplaintStatus as S
+
+    from . import triage
+    from .intake import ComplaintSubmission, Contact, IntakeSettings, submit_complaint
+
+    settings = IntakeSettings.from_config(current_app.config)
+    inspector = users[Role.INSPEKTUR]
+    for unit, category, title, channel, privacy, steps in DEMO_COMPLAINTS:
+        contact = (
+            Contact()
+            if privacy == "anonim"
+            else Contact(name="Warga Contoh", phone="0812 0000 0000")
+        )
+        filed = submit_complaint(
+            session,
+            ComplaintSubmission(
+                channel=Channel(channel),
+                category=category,
+                title=title,
+                privacy=privacy,
+                unit=unit,
+                contact=contact,
+                description="Data contoh (fiktif): "
+                + title.lower()
+                + ", terjadi di loket layanan.",
+            ),
+            settings,
+            acknowledge=False,
+        )
+        for step in steps:
+            triage.change_status(
+                session,
+                filed.complaint,
+                to=S(step),
+                actor=inspector,
+                config=current_app.config,
+                outcome=ComplaintOutcome.SEBAGIAN if step == "selesai" else None,
+            )

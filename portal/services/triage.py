@@ -32,7 +32,7 @@ from models.enums import (
     Role,
 )
 
-from . import outbox
+from . import audit, outbox
 from .errors import DomainError, NotPermitted, PreconditionFailed
 from .replies import reply_to_reporter
 from .sanitize import clean_text
@@ -108,6 +108,9 @@ def _event(
         )
     )
     complaint.updated_at = now
+    if actor is not None:  # what staff do to a complaint is also in the audit trail
+        audit.record(session, f"pengaduan.{action}", complaint, actor, code=complaint.code,
+                     old=old, new=new)
 
 
 def allowed_transitions(complaint: Complaint) -> tuple[ComplaintStatus, ...]:
@@ -335,7 +338,10 @@ def reply(
 ) -> ComplaintMessage:
     """Send a public reply on the reporter's channel (checked like every triage action)."""
     _check(complaint, author, expected_version)
-    return reply_to_reporter(session, complaint, body=body, author=author, config=config, now=now)
+    message = reply_to_reporter(session, complaint, body=body, author=author, config=config,
+                                now=now)
+    audit.record(session, "pengaduan.balasan_publik", complaint, author, code=complaint.code)
+    return message
 
 
 def merge(

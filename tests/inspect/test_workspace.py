@@ -338,3 +338,28 @@ def test_search_uses_the_full_text_index_and_finds_messages(client, world, sessi
     assert world["complaints"][1].code in prefix
     hostile = client.get('/inspektorat?q="%29+OR+1%3D1+--+NEAR(')
     assert hostile.status_code == 200
+
+
+def test_status_changes_and_replies_are_in_the_audit_log(client, world, session):
+    complaint = world["complaints"][2]
+    login(client, "ina@uji.test")
+    act(client, complaint.code, "balas", isi="Kami periksa.")
+    act(client, complaint.code, "status", status="verifikasi")
+    actions = set(session.scalars(sa.select(AuditEntry.action)))
+    assert {"pengaduan.balasan_publik", "pengaduan.status", "masuk.berhasil"} <= actions
+
+
+def test_held_mail_is_listed_and_released_by_an_inspector(client, world, session, app):
+    from portal.mail.ingest import MailSettings, ingest_mail
+
+    ingest_mail(session, b"\x00 bukan email \xff" * 20, MailSettings.from_config(app.config))
+    session.commit()
+    login(client, "ina@uji.test")
+    listing = page(client.get("/inspektorat/karantina"))
+    assert "not-a-mail" in listing or "no-headers" in listing
+    item_id = re.search(r"/inspektorat/karantina/(\d+)/lepas", listing).group(1)
+    tokens = form_tokens(client, "/inspektorat/karantina")
+    released = client.post(f"/inspektorat/karantina/{item_id}/lepas", data=tokens)
+    assert released.status_code == 302 and "/inspektorat/pengaduan/ZI-" in released.headers[
+        "Location"]
+    assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "karantina.dilepas"))
