@@ -11,6 +11,7 @@ from .complaint import (
     ComplaintMessage,
     RawSource,
 )
+from .integrity import IntegrityRule, ProposalDocument
 from .lifecycle import (
     Assessment,
     AssessmentValue,
@@ -49,7 +50,9 @@ __all__ = [
     "OutboundMessage",
     "PactSignature",
     "Predicate",
+    "IntegrityRule",
     "Proposal",
+    "ProposalDocument",
     "QuarantinedMessage",
     "RawSource",
     "Review",

@@ -183,3 +183,12 @@ class QuarantineStatus(StrEnum):
     DITAHAN = "ditahan"  # held, waiting for a person
     DILEPAS = "dilepas"  # released into a complaint
     DIBUANG = "dibuang"  # discarded (the raw file is kept for the audit trail)
+
+
+class RuleKind(StrEnum):
+    """The kinds of integrity rule the portal knows how to evaluate."""
+
+    PENGADUAN_INTEGRITAS_TERBUKTI = "pengaduan_integritas_terbukti"
+    MALADMINISTRASI_BERULANG = "maladministrasi_berulang"
+    EVALUASI_DI_BAWAH_AMBANG = "evaluasi_di_bawah_ambang"
+    PERISTIWA_DILAPORKAN = "peristiwa_dilaporkan"
