@@ -11,6 +11,7 @@ from models import db
 
 from ..services.demo import database_is_empty, seed_demo
 from ..services.lifecycle import LifecyclePolicy
+from ..services.integrity import ensure_rules
 from ..services.reference_data import ensure_categories
 
 
@@ -20,6 +21,7 @@ def init_db_command() -> None:
     """Apply every migration (SQLite or PostgreSQL) and load the reference categories."""
     upgrade()
     added = ensure_categories(db.session)
+    ensure_rules(db.session)
     db.session.commit()
     click.echo(f"database ready ({added} categories added)")
 

@@ -4,4 +4,10 @@ from flask import Blueprint
 
 bp = Blueprint("inspect", __name__, url_prefix="/inspektorat")
 
-from . import complaint_views, intake_views, quarantine_views, queue_views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    complaint_views,
+    event_views,
+    intake_views,
+    quarantine_views,
+    queue_views,
+)

@@ -634,8 +634,13 @@ def record_periodic_evaluation(
     policy: LifecyclePolicy,
     assessor: str | None = None,
     actor: User | None = None,
+    config: Mapping[str, Any] | None = None,
 ) -> tuple[Assessment, RevocationCase | None]:
-    """Score a periodic evaluation; below the predicate's thresholds it opens a revocation case."""
+    """Score a periodic evaluation; the integrity rules decide whether a review opens."""
+    from flask import current_app
+
+    from .integrity import on_evaluation  # the rules run in this same transaction
+
     if not predicate.is_active:
         raise PreconditionFailed(_("Predikat ini sudah tidak berlaku."))
     assessment = record_assessment(
@@ -649,37 +654,9 @@ def record_periodic_evaluation(
         predicate=predicate,
         actor=actor,
     )
-    if _reaches(assessment.predicate_reached, predicate.kind):
-        return assessment, None
-    already_open = session.scalar(
-        sa.select(RevocationCase).where(
-            RevocationCase.unit_id == predicate.unit_id,
-            RevocationCase.cause == RevocationCause.EVALUASI_BERKALA,
-            RevocationCase.status == RevocationStatus.TERBUKA,
-        )
-    )
-    if already_open is not None:
-        return assessment, already_open
-    unmet = [u for u in assessment.result["unmet"] if u["predicate"] == predicate.kind.value]
-    summary = _(
-        "Evaluasi berkala %(date)s: nilai %(total).2f tidak memenuhi syarat %(p)s (%(n)d ambang"
-        " tidak terpenuhi).",
-        date=evaluated_on.isoformat(),
-        total=assessment.total,
-        p=predicate.kind.value,
-        n=len(unmet),
-    )
-    case = open_revocation_case(
-        session,
-        predicate.unit,
-        cause=RevocationCause.EVALUASI_BERKALA,
-        summary=summary,
-        opened_on=evaluated_on,
-        policy=policy,
-        assessment=assessment,
-        rule_id="evaluasi-berkala-di-bawah-ambang",
-        actor=actor,
-    )
+    settings = dict(config if config is not None else current_app.config)
+    settings.setdefault("REVOCATION_DECISION_DAYS", policy.decision_days)
+    case = on_evaluation(session, predicate, assessment, config=settings, actor=actor)
     return assessment, case
 
 

@@ -109,8 +109,9 @@ def _event(
     )
     complaint.updated_at = now
     if actor is not None:  # what staff do to a complaint is also in the audit trail
-        audit.record(session, f"pengaduan.{action}", complaint, actor, code=complaint.code,
-                     old=old, new=new)
+        audit.record(
+            session, f"pengaduan.{action}", complaint, actor, code=complaint.code, old=old, new=new
+        )
 
 
 def allowed_transitions(complaint: Complaint) -> tuple[ComplaintStatus, ...]:
@@ -212,6 +213,10 @@ def change_status(
             session, complaint, body=note, author=actor, config=config, now=now, notify=False
         )
     _notify_status(session, complaint, note, config)
+    if to == S.SELESAI:
+        from .integrity import on_complaint_closed  # rules run in this same transaction
+
+        on_complaint_closed(session, complaint, config=config, actor=actor, now=now)
     session.flush()
     return complaint
 
@@ -338,8 +343,9 @@ def reply(
 ) -> ComplaintMessage:
     """Send a public reply on the reporter's channel (checked like every triage action)."""
     _check(complaint, author, expected_version)
-    message = reply_to_reporter(session, complaint, body=body, author=author, config=config,
-                                now=now)
+    message = reply_to_reporter(
+        session, complaint, body=body, author=author, config=config, now=now
+    )
     audit.record(session, "pengaduan.balasan_publik", complaint, author, code=complaint.code)
     return message
 
