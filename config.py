@@ -130,6 +130,9 @@ def _base(env: _Env) -> dict[str, Any]:
         "LOGIN_LOCKOUT_ATTEMPTS": env.int("LOGIN_LOCKOUT_ATTEMPTS", 5),
         "LOGIN_LOCKOUT_MINUTES": env.int("LOGIN_LOCKOUT_MINUTES", 15),
         "RATELIMIT_LOGIN": env.str("RATELIMIT_LOGIN", "10 per minute"),
+        # Open311 GeoReport v2: keys that may file requests (comma-separated; none = read-only).
+        "OPEN311_API_KEYS": env.str("OPEN311_API_KEYS", ""),
+        "OPEN311_JURISDICTION": env.str("OPEN311_JURISDICTION", "zi-portal"),
         "DEMO_MODE": env.bool("DEMO_MODE", False),
         "ARGON2_PROFILE": "RFC_9106_LOW_MEMORY",
     }

@@ -100,6 +100,8 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     from .admin import bp as admin_bp
     from .inspect import bp as inspect_bp
+    from .open311 import bp as open311_bp
 
     app.register_blueprint(inspect_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(open311_bp)

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("public", __name__)
 
-from . import report, track, verify, views  # noqa: E402,F401 - register the routes on bp
+from . import report, stats_views, track, verify, views  # noqa: E402,F401 - register the routes on bp

@@ -41,7 +41,9 @@ def unit_list():
 
 @bp.get("/unit/<slug>")
 def unit_detail(slug: str):
-    """One unit's ZI stage, predicate history and revocation reviews."""
+    """One unit's ZI stage, predicate history, revocation reviews and complaint statistics."""
+    from .stats_views import unit_panel  # the statistics panel (templates/public/_unit_stats.html)
+
     unit = unit_reads.unit_by_slug(db.session, slug)
     if unit is None:
         abort(404)
@@ -52,4 +54,5 @@ def unit_detail(slug: str):
         cases=unit_reads.revocation_cases(db.session, unit),
         declarations=unit_reads.declarations_for(db.session, unit),
         open_status=RevocationStatus.TERBUKA,
+        unit_stats=unit_panel(unit),
     )
