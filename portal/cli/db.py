@@ -10,8 +10,8 @@ from flask_migrate import upgrade
 from models import db
 
 from ..services.demo import database_is_empty, seed_demo
-from ..services.lifecycle import LifecyclePolicy
 from ..services.integrity import ensure_rules
+from ..services.lifecycle import LifecyclePolicy
 from ..services.reference_data import ensure_categories
 
 
