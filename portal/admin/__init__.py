@@ -4,4 +4,12 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from . import audit_views, revocation_views  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    agencies,
+    assessments,
+    audit_views,
+    lifecycle_views,
+    proposals,
+    revocation_views,
+    units,
+)

@@ -403,8 +403,7 @@ def _filed_json(service: Service, complaint: Complaint, access_key: str) -> dict
         )
         # The standard field carries only an opaque token (aggregators publish ids); the
         # reporter still needs the code to follow up, so it travels beside the key, privately.
-        head: dict[str, Any] = {"token": _token(complaint.code),
-                                "zi_tracking_code": complaint.code}
+        head: dict[str, Any] = {"token": _token(complaint.code), "zi_tracking_code": complaint.code}
     else:
         due = complaint.verification_due.isoformat() if complaint.verification_due else "-"
         notice = _(

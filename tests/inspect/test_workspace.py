@@ -360,6 +360,7 @@ def test_held_mail_is_listed_and_released_by_an_inspector(client, world, session
     item_id = re.search(r"/inspektorat/karantina/(\d+)/lepas", listing).group(1)
     tokens = form_tokens(client, "/inspektorat/karantina")
     released = client.post(f"/inspektorat/karantina/{item_id}/lepas", data=tokens)
-    assert released.status_code == 302 and "/inspektorat/pengaduan/ZI-" in released.headers[
-        "Location"]
+    assert (
+        released.status_code == 302 and "/inspektorat/pengaduan/ZI-" in released.headers["Location"]
+    )
     assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "karantina.dilepas"))

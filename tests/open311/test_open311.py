@@ -312,14 +312,24 @@ def test_filing_a_blackbox_service_is_confidential_and_returns_a_token_as_its_id
     [complaint] = complaints(session)
     assert complaint.privacy == Privacy.RAHASIA and complaint.channel == Channel.API
     [answer] = xml_records(response, "request")
-    assert set(answer) == {"token", "service_notice", "account_id", "zi_access_key",
-                           "zi_tracking_code"}
-    assert answer["token"] and answer["account_id"] is None and complaint.code not in answer[
-        "token"] and complaint.code not in answer["service_notice"]
+    assert set(answer) == {
+        "token",
+        "service_notice",
+        "account_id",
+        "zi_access_key",
+        "zi_tracking_code",
+    }
+    assert (
+        answer["token"]
+        and answer["account_id"] is None
+        and complaint.code not in answer["token"]
+        and complaint.code not in answer["service_notice"]
+    )
     # Only the submitter gets the code, beside the key, so the key is usable.
     assert answer["zi_tracking_code"] == complaint.code
     assert find_for_reporter(session, answer["zi_tracking_code"], answer["zi_access_key"]) == (
-        complaint)
+        complaint
+    )
 
 
 def test_a_long_first_line_is_cut_to_the_title_limit(client, session, catalogue, api_keys):
