@@ -244,6 +244,20 @@ def post_merge(code: str):
     )
 
 
+@bp.post("/pengaduan/<code>/publikasi")
+@roles_required(*HANDLERS)
+def post_publication(code: str):
+    """Approve or withdraw publication (Open311 and public lists; never any identity)."""
+    approved = request.form.get("publikasi") == "1"
+    return _act(
+        code,
+        lambda c, v: triage.set_publication(
+            db.session, c, approved=approved, actor=me(), expected_version=v
+        ),
+        _("Publikasi disetujui.") if approved else _("Publikasi ditarik."),
+    )
+
+
 def _attachment(attachment_id: int) -> Attachment:
     attachment = db.session.get(Attachment, attachment_id)
     if attachment is None:

@@ -28,6 +28,7 @@ from models.enums import (
     ComplaintStatus,
     MessageKind,
     Priority,
+    Privacy,
     ReferralBody,
     Role,
 )
@@ -381,6 +382,32 @@ def merge(
     return change_status(
         session, duplicate, to=S.DIGABUNG, actor=actor, config=config, note=note, now=now
     )
+
+
+def set_publication(
+    session: Session,
+    complaint: Complaint,
+    *,
+    approved: bool,
+    actor: User,
+    expected_version: str | None = None,
+    now: datetime | None = None,
+) -> Complaint:
+    """Approve (or withdraw) publication of a 'terbuka' complaint, without any identity."""
+    _check(complaint, actor, expected_version)
+    if approved and complaint.privacy != Privacy.TERBUKA:
+        raise PreconditionFailed(
+            _(
+                "Hanya pengaduan 'terbuka' yang boleh dipublikasikan; pelapor memilih '%(p)s'.",
+                p=complaint.privacy.value,
+            )
+        )
+    now = now or datetime.now(UTC)
+    old = complaint.publication_approved
+    complaint.publication_approved = approved
+    _event(session, complaint, actor, "publikasi", str(old).lower(), str(approved).lower(), now)
+    session.flush()
+    return complaint
 
 
 _WORD = re.compile(r"\w{3,}", re.UNICODE)

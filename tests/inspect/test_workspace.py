@@ -364,3 +364,15 @@ def test_held_mail_is_listed_and_released_by_an_inspector(client, world, session
         released.status_code == 302 and "/inspektorat/pengaduan/ZI-" in released.headers["Location"]
     )
     assert session.scalar(sa.select(AuditEntry).where(AuditEntry.action == "karantina.dilepas"))
+
+
+def test_publication_is_approved_only_for_open_reports(client, world, session):
+    login(client, "ina@uji.test")
+    open_code, secret_code = world["complaints"][2].code, world["complaints"][0].code
+    assert act(client, open_code, "publikasi", publikasi="1").status_code == 302
+    session.expire_all()
+    assert session.get(Complaint, world["complaints"][2].id).publication_approved
+    listing = client.get("/open311/v2/requests.json").get_json()
+    assert [r["service_request_id"] for r in listing] == [open_code]
+    refused = act(client, secret_code, "publikasi", publikasi="1")
+    assert refused.status_code == 422 and "yang boleh dipublikasikan" in page(refused)
