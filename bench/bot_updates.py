@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import io
 import itertools
 import json
 import os
@@ -28,8 +27,9 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from PIL import Image  # noqa: E402
+from fixtures import photo  # noqa: E402
 from telegram import Update  # noqa: E402
 from telegram.request import BaseRequest  # noqa: E402
 
@@ -103,20 +103,6 @@ class Recorder(BaseRequest):
             if label.casefold() in text.casefold():
                 return data
         raise RuntimeError(f"no button {label!r} for the chat")
-
-
-def photo(target_bytes: int = 200_000) -> bytes:
-    """A noisy JPEG of about ``target_bytes`` with GPS in its EXIF."""
-    side = 420
-    while True:
-        image = Image.effect_noise((side, side), 80).convert("RGB")
-        exif = Image.Exif()
-        exif[0x8825] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)}
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=92, exif=exif)
-        if out.tell() >= target_bytes:
-            return out.getvalue()
-        side += 60
 
 
 class Reporter:

@@ -20,8 +20,10 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from PIL import Image  # noqa: E402
+
+from fixtures import photo  # noqa: E402
 
 from models import db  # noqa: E402
 from models.enums import Eselon  # noqa: E402
@@ -30,20 +32,6 @@ from portal.services import organisation  # noqa: E402
 from portal.services.reference_data import ensure_categories  # noqa: E402
 
 TOKEN = re.compile(r'name="(csrf_token|form_token)" type="hidden" value="([^"]+)"')
-
-
-def photo(target_bytes: int = 200_000) -> bytes:
-    """A noisy JPEG of about ``target_bytes`` with GPS in its EXIF."""
-    side = 420
-    while True:
-        image = Image.effect_noise((side, side), 80).convert("RGB")
-        exif = Image.Exif()
-        exif[0x8825] = {1: "S", 2: (6.0, 10.0, 30.0), 3: "E", 4: (106.0, 49.0, 0.0)}
-        out = io.BytesIO()
-        image.save(out, "JPEG", quality=92, exif=exif)
-        if out.tell() >= target_bytes:
-            return out.getvalue()
-        side += 60
 
 
 def run(n: int, attach: bytes | None, client) -> list[float]:
