@@ -6,6 +6,7 @@ from flask import Flask, jsonify, render_template, request
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 
 def init_app(app: Flask) -> None:
@@ -36,3 +37,19 @@ def init_app(app: Flask) -> None:
     @app.errorhandler(500)
     def _server_error(_error):
         return render_template("errors/500.html"), 500
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    def _database_unavailable(error):
+        from .extensions import db
+
+        app.logger.error("database unavailable: %s", error)
+        try:
+            db.session.rollback()
+        except Exception:  # noqa: BLE001 - the connection may be gone; the answer matters
+            app.logger.exception("rollback after a database error failed")
+        headers = {"Retry-After": "30"}
+        if request.path.startswith(("/api/", "/open311/")):
+            message = _("Layanan sedang tidak tersedia. Coba lagi dalam 30 detik.")
+            return jsonify({"errors": {"request": [message]}}), 503, headers
+        return render_template("errors/503.html"), 503, headers

@@ -59,7 +59,7 @@ def codec_for(name: str | None) -> str | None:
         return None
     try:
         info = codecs.lookup(name)
-    except LookupError:
+    except (LookupError, UnicodeError):  # unknown, or a name with 8-bit bytes in it
         return None
     if not getattr(info, "_is_text_encoding", True) or info.name in _NOT_CHARSETS:
         return None

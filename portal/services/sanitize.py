@@ -40,6 +40,8 @@ def clean_text(value: object, *, multiline: bool = True) -> str:
     text = unicodedata.normalize("NFC", text).translate(BIDI_CONTROLS)
     text = _CONTROLS.sub("", text)
     text = _strip_markup(text)
+    # Decoded entities (&#x202E;, e&#x301;) may bring back what was removed above.
+    text = unicodedata.normalize("NFC", text).translate(BIDI_CONTROLS)
     text = _CONTROLS.sub("", text)
     if not multiline:
         return _SPACES.sub(" ", text.replace("\n", " ")).strip()
