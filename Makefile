@@ -7,6 +7,7 @@ TEST_STAMP := $(VENV)/.installed-test
 HOST ?= 127.0.0.1
 PORT ?= 5000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 .PHONY: run test lint install install-test translations extract-messages system-deps bench clean
 
@@ -46,6 +47,9 @@ test: install-test system-deps
 
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
+
+bench: install-test
+	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) instance .pytest_cache portal/translations/*/LC_MESSAGES/*.mo
