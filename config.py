@@ -9,6 +9,7 @@ with forgeable sessions or a throwaway database.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -94,6 +95,8 @@ def _base(env: _Env) -> dict[str, Any]:
         "IMAP_MAILBOX": env.str("IMAP_MAILBOX", "INBOX"),
         "IMAP_PROCESSED_FOLDER": env.str("IMAP_PROCESSED_FOLDER"),  # unset: mark \\Seen instead
         "MAIL_MAX_BYTES": env.int("MAIL_MAX_MB", 30) * 1024 * 1024,
+        # Where scripts/zi-mail-spool leaves piped messages for the worker.
+        "MAIL_SPOOL_DIR": env.str("MAIL_SPOOL_DIR", str(INSTANCE_DIR / "mail-spool")),
         "WORKER_INTERVAL_SECONDS": env.int("WORKER_INTERVAL_SECONDS", 15),
         "TELEGRAM_TOKEN": env.str("TELEGRAM_TOKEN"),
         # Evidence files: limits per file, per complaint or message, and image size.
@@ -151,6 +154,8 @@ def _testing(env: _Env) -> dict[str, Any]:
         SECRET_KEY="testing-secret-key-not-for-production",  # noqa: S106
         SQLALCHEMY_DATABASE_URI=env.str("TEST_DATABASE_URL", "sqlite://"),
         ARGON2_PROFILE="CHEAPEST",  # hashing strength is argon2's business, not the suite's
+        # Never the developer's real spool under instance/ (the worker empties it).
+        MAIL_SPOOL_DIR=str(Path(tempfile.gettempdir()) / "zi-test-mail-spool"),
     )
     return settings
 

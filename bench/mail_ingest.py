@@ -133,6 +133,18 @@ def pipe_times(raw_messages: list[bytes], work: Path, runs: int) -> list[float]:
     return times
 
 
+def spool_times(raw_messages: list[bytes], work: Path, runs: int) -> list[float]:
+    """Wall time of the stdlib-only pipe writer (scripts/zi-mail-spool), per message."""
+    writer = str(ROOT / "scripts" / "zi-mail-spool")
+    env = {"PATH": os.environ.get("PATH", ""), "ZI_MAIL_SPOOL_DIR": str(work / "spool")}
+    times = []
+    for raw in raw_messages[:runs]:
+        started = time.perf_counter()
+        subprocess.run([writer], input=raw, env=env, check=True, capture_output=True)
+        times.append(time.perf_counter() - started)
+    return times
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="150 messages, 5 pipe runs")
@@ -146,6 +158,7 @@ def main() -> None:
     with run_dovecot() as server:
         rate, outcome = fetch_rate(messages, server, work, url)
     piped = pipe_times(corpus(runs), work, runs)
+    spooled = spool_times(corpus(runs), work, runs)
     size_mb = sum(len(m) for m in messages) / 1e6
     print(
         f"corpus: {n} messages, {size_mb:.1f} MB, from {len(list(FIXTURES.glob('*.eml')))} "
@@ -161,6 +174,10 @@ def main() -> None:
     )
     print(
         f"| one `mail ingest` process, median of {runs} (wall) | {statistics.median(piped):.2f} s |"
+    )
+    print(
+        "| one `scripts/zi-mail-spool` process (pipe; the worker then stores it), median of "
+        f"{runs} (wall) | {statistics.median(spooled):.3f} s |"
     )
 
 

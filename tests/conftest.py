@@ -60,6 +60,7 @@ def app(database_url: str, work_dir: Path) -> Iterator[Flask]:
             "ZI_PROFILE": "testing",
             "SQLALCHEMY_DATABASE_URI": database_url,
             "UPLOAD_DIR": str(work_dir / "uploads"),
+            "MAIL_SPOOL_DIR": str(work_dir / "mail-spool"),  # never a developer's real spool
         }
     )
     with app.app_context():

@@ -85,6 +85,25 @@ def fetch_mail(app: Flask) -> bool:
     return True
 
 
+def ingest_spooled_mail(app: Flask) -> bool:
+    """Store the messages the pipe writer spooled; False if that failed (they stay)."""
+    from portal.mail.ingest import MailSettings
+    from portal.mail.spool import ingest_spool
+
+    try:
+        report = ingest_spool(
+            db.session, MailSettings.from_config(app.config), app.config["MAIL_SPOOL_DIR"]
+        )
+    except Exception as exc:  # the database is down: the files wait in the spool
+        logger.error("worker: spool ingest failed: %s", type(exc).__name__)
+        return False
+    finally:
+        db.session.remove()
+    if report.outcomes or report.failed:
+        logger.info("worker: spooled mail: %s", report.line())
+    return not report.failed
+
+
 def deliver_due_email(
     settings: SMTPSettings, policy: RetryPolicy, *, worker_id: str, stop: threading.Event
 ) -> DeliveryReport:
@@ -145,7 +164,8 @@ def run_pass(
 ) -> tuple[bool, DeliveryReport]:
     """Fetch, sweep deadlines, then deliver; return whether every step worked (a failed one
     runs next pass)."""
-    ok = fetch_mail(app)
+    ok = ingest_spooled_mail(app)
+    ok = fetch_mail(app) and ok
     ok = sweep_deadlines(app) and ok
     try:
         report = deliver_due_email(settings, policy, worker_id=worker_id, stop=stop)
