@@ -52,26 +52,31 @@ def test_inspector_triages_and_the_reporter_sees_only_the_reply(
     page.get_by_role("button", name="Masuk").click()
     page.wait_for_url("**/inspektorat")
     page.get_by_label("Cari").fill("loket")
-    page.get_by_role("button", name="Terapkan").click()
-    assert page.get_by_role("link", name=code).is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Terapkan").click()
+    page.get_by_role("link", name=code).wait_for()
     assert page.get_by_text("Antrean terlalu lama").count() == 0
     page.screenshot(path=str(screenshot_dir / "inspector-01-queue.png"), full_page=True)
 
     page.get_by_role("link", name=code).click()
     assert page.get_by_text("Budi").count() == 0  # identity hidden
     page.get_by_label("Balasan publik (dikirim ke pelapor)").fill("Terima kasih, kami periksa.")
-    page.get_by_role("button", name="Kirim balasan").click()
-    assert page.get_by_text("Balasan dikirim ke pelapor.").is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Kirim balasan").click()
+    page.get_by_text("Balasan dikirim ke pelapor.").wait_for()
     page.get_by_label("Catatan internal (tidak pernah dilihat pelapor)").fill("Saksi: Pak X")
-    page.get_by_role("button", name="Simpan catatan").click()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan catatan").click()
     for status in ("verifikasi", "tindak_lanjut"):
         page.get_by_label("Ubah status").select_option(status)
-        page.get_by_role("button", name="Simpan status").click()
-        assert page.get_by_text("Status diperbarui.").is_visible()
+        with page.expect_navigation():
+            page.get_by_role("button", name="Simpan status").click()
+        page.get_by_text("Status diperbarui.").wait_for()
     page.get_by_label("Ubah status").select_option("selesai")
     page.get_by_label("Hasil (untuk 'selesai')").select_option("terbukti")
-    page.get_by_role("button", name="Simpan status").click()
-    assert page.get_by_text("Selesai", exact=True).first.is_visible()
+    with page.expect_navigation():
+        page.get_by_role("button", name="Simpan status").click()
+    page.get_by_text("Selesai", exact=True).first.wait_for()
     page.screenshot(path=str(screenshot_dir / "inspector-02-closed.png"), full_page=True)
     context.close()
 

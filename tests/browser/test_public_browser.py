@@ -37,16 +37,17 @@ def test_phone_visitor_browses_units_and_switches_language(
     phone.wait_for_url("**predikat=dicabut**")
     assert phone.locator("tbody tr").count() == 1
     phone.get_by_role("link", name="Direktorat Toponimi dan Batas Daerah").click()
-    assert phone.get_by_role("heading", name="Peninjauan pencabutan").is_visible()
+    phone.wait_for_url("**/unit/direktorat-toponimi-dan-batas-daerah")
+    phone.get_by_role("heading", name="Peninjauan pencabutan").wait_for()
     assert no_sideways_scroll(phone)
     phone.screenshot(path=str(screenshot_dir / "unit-revoked-phone.png"), full_page=True)
 
     phone.get_by_role("link", name="English", exact=True).click()
+    phone.get_by_role("heading", name="Revocation reviews").wait_for()  # the new page is in
     assert phone.locator("html").get_attribute("lang") == "en"
-    assert phone.get_by_role("heading", name="Revocation reviews").is_visible()
     assert "/unit/direktorat-toponimi-dan-batas-daerah" in phone.url  # stayed on the page
     phone.goto(live_server + "/unit")
-    assert phone.get_by_role("heading", name="Integrity Zone units").is_visible()
+    phone.get_by_role("heading", name="Integrity Zone units").wait_for()
 
 
 def test_pages_load_no_outside_assets(phone, live_server, demo):

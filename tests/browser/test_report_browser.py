@@ -75,7 +75,7 @@ def test_file_track_and_follow_up_on_a_phone(phone, live_server, catalogue, scre
     shot("04-replied")
 
     phone.get_by_role("link", name="English", exact=True).click()
-    assert phone.get_by_text("Received — awaiting verification").is_visible()
+    phone.get_by_text("Received — awaiting verification").wait_for()
     assert no_sideways_scroll(phone)
     shot("05-english")
 
