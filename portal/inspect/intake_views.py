@@ -9,11 +9,16 @@ from models import db
 from models.enums import Channel
 
 from ..auth.access import roles_required
-from ..public.report import FIELD_OF, _uploads, category_groups, resolve_unit, unit_options
+from ..public.report import (
+    FIELD_OF,
+    _uploads,
+    category_groups,
+    resolve_unit,
+    submission_from_form,
+    unit_options,
+)
 from ..services import audit
 from ..services.intake import (
-    ComplaintSubmission,
-    Contact,
     IntakeSettings,
     ValidationFailed,
     submit_complaint,
@@ -48,23 +53,11 @@ def record_offline():
     if unit_error:
         form.unit.errors = [*form.unit.errors, unit_error]
         return _render(form, 422, candidates)
-    submission = ComplaintSubmission(
+    submission = submission_from_form(
+        form,
         channel=Channel(form.channel.data),
-        category=form.category.data,
-        title=form.title.data,
-        description=form.description.data,
-        privacy=form.privacy.data,
-        unit=unit_slug,
-        unit_hint=form.unit.data if form.unit_unknown.data else None,
-        incident_date=form.incident_date.data,
-        incident_place=form.incident_place.data,
-        reported_party=form.reported_party.data,
-        contact=Contact(
-            name=form.contact_name.data,
-            email=form.contact_email.data,
-            phone=form.contact_phone.data,
-        ),
-        evidence=tuple(_uploads(form.evidence.data)),
+        unit_slug=unit_slug,
+        uploads=_uploads(form.evidence.data),
     )
     try:
         filed = submit_complaint(

@@ -128,6 +128,38 @@ def resolve_unit(form: ReportForm) -> tuple[str | None, list[Unit], str | None]:
     )
 
 
+def submission_from_form(
+    form: ReportForm,
+    *,
+    channel: Channel,
+    unit_slug: str | None,
+    uploads: list[Upload],
+    language: str = "id",
+    token: str | None = None,
+) -> ComplaintSubmission:
+    """Turn a filled report form (citizen's or staff's) into the intake service's input."""
+    return ComplaintSubmission(
+        channel=channel,
+        category=form.category.data,
+        title=form.title.data,
+        description=form.description.data,
+        privacy=form.privacy.data,
+        unit=unit_slug,
+        unit_hint=form.unit.data if form.unit_unknown.data else None,
+        incident_date=form.incident_date.data,
+        incident_place=form.incident_place.data,
+        reported_party=form.reported_party.data,
+        contact=Contact(
+            name=form.contact_name.data,
+            email=form.contact_email.data,
+            phone=form.contact_phone.data,
+        ),
+        language=language,
+        evidence=tuple(uploads),
+        submission_token=token,
+    )
+
+
 def _uploads(files: list[FileStorage] | None) -> list[Upload]:
     return [
         Upload(filename=f.filename or "berkas", content=f.read(), declared_type=f.mimetype)
@@ -203,25 +235,13 @@ def report():
         staging.stage(new_files)
         return render_report(form, status=422, candidates=candidates, notice=notice)
 
-    submission = ComplaintSubmission(
+    submission = submission_from_form(
+        form,
         channel=Channel.WEB,
-        category=form.category.data,
-        title=form.title.data,
-        description=form.description.data,
-        privacy=form.privacy.data,
-        unit=unit_slug,
-        unit_hint=form.unit.data if form.unit_unknown.data else None,
-        incident_date=form.incident_date.data,
-        incident_place=form.incident_place.data,
-        reported_party=form.reported_party.data,
-        contact=Contact(
-            name=form.contact_name.data,
-            email=form.contact_email.data,
-            phone=form.contact_phone.data,
-        ),
+        unit_slug=unit_slug,
+        uploads=uploads,
         language=str(get_locale()),
-        evidence=tuple(uploads),
-        submission_token=form.form_token.data,
+        token=form.form_token.data,
     )
     settings = IntakeSettings.from_config(current_app.config)
     try:
