@@ -27,6 +27,7 @@ from .org import Agency, AgencyYear, PactSignature, Unit
 from .outbox import OutboundMessage
 from .people import User, UserRole
 from .quarantine import QuarantinedMessage
+from .rollup import ComplaintRollup
 
 __all__ = [
     "Agency",
@@ -45,6 +46,7 @@ __all__ = [
     "Complaint",
     "ComplaintEvent",
     "ComplaintMessage",
+    "ComplaintRollup",
     "Declaration",
     "DeclarationWitness",
     "OutboundMessage",

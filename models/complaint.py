@@ -63,10 +63,14 @@ class Complaint(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     access_key_hash: Mapped[str] = mapped_column(sa.String(255))
-    channel: Mapped[Channel] = mapped_column(enum_column(Channel), index=True)
-    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), index=True)
+    channel: Mapped[Channel] = mapped_column(enum_column(Channel), index=True, active_history=True)
+    unit_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("unit.id"), index=True, active_history=True
+    )
     # Email arrives without a category; the triage team sets it.
-    category_id: Mapped[int | None] = mapped_column(sa.ForeignKey("category.id"), index=True)
+    category_id: Mapped[int | None] = mapped_column(
+        sa.ForeignKey("category.id"), index=True, active_history=True
+    )
     title: Mapped[str] = mapped_column(sa.String(TITLE_MAX))
     body: Mapped[str] = mapped_column(sa.Text)
     incident_date: Mapped[date | None]
@@ -80,13 +84,18 @@ class Complaint(db.Model):
     language: Mapped[str] = mapped_column(sa.String(8), default="id")
     privacy: Mapped[Privacy] = mapped_column(enum_column(Privacy))
     status: Mapped[ComplaintStatus] = mapped_column(
-        enum_column(ComplaintStatus), default=ComplaintStatus.DITERIMA, index=True
+        enum_column(ComplaintStatus),
+        default=ComplaintStatus.DITERIMA,
+        index=True,
+        active_history=True,
     )
     priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
     assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
-    verification_due: Mapped[date | None]
-    answer_due: Mapped[date | None]
-    outcome: Mapped[ComplaintOutcome | None] = mapped_column(enum_column(ComplaintOutcome))
+    verification_due: Mapped[date | None] = mapped_column(active_history=True)
+    answer_due: Mapped[date | None] = mapped_column(active_history=True)
+    outcome: Mapped[ComplaintOutcome | None] = mapped_column(
+        enum_column(ComplaintOutcome), active_history=True
+    )
     referred_to: Mapped[ReferralBody | None] = mapped_column(enum_column(ReferralBody))
     duplicate_of_id: Mapped[int | None] = mapped_column(sa.ForeignKey("complaint.id"))
     publication_approved: Mapped[bool] = mapped_column(default=False)
@@ -97,11 +106,16 @@ class Complaint(db.Model):
     # SHA-256 of the form's one-time token: a replayed or double-clicked form files nothing twice.
     submission_token: Mapped[str | None] = mapped_column(sa.String(64), unique=True)
     reopened_at: Mapped[datetime | None]
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    # First change of status to verifikasi, and first public reply: the statistics' clocks.
+    # Kept by portal/services/stats_rollup.py when the event or message is stored. The
+    # statistics' columns keep their old value on change (active_history) for that upkeep.
+    verified_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    answered_at: Mapped[datetime | None] = mapped_column(active_history=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, active_history=True)
     # Also the row's version: every UPDATE checks it (see __mapper_args__), so two inspectors
     # acting at once cannot silently overwrite each other. Services set it on each change.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
-    closed_at: Mapped[datetime | None]
+    closed_at: Mapped[datetime | None] = mapped_column(active_history=True)
 
     unit: Mapped[Unit | None] = relationship()
     category: Mapped[Category | None] = relationship()

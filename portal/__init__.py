@@ -48,8 +48,10 @@ def _init_extensions(app: Flask) -> None:
     from . import security, web
     from .extensions import babel, csrf, db, limiter, login_manager, migrate
     from .i18n import select_locale
+    from .services import stats_rollup
 
     db.init_app(app)
+    stats_rollup.install()
     migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
     csrf.init_app(app)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -9,6 +11,7 @@ from flask_migrate import upgrade
 
 from models import db
 
+from ..services import stats_rollup
 from ..services.demo import database_is_empty, seed_demo
 from ..services.integrity import ensure_rules
 from ..services.lifecycle import LifecyclePolicy
@@ -23,7 +26,19 @@ def init_db_command() -> None:
     added = ensure_categories(db.session)
     ensure_rules(db.session)
     db.session.commit()
+    if stats_rollup.ensure_current(db.session):
+        click.echo("statistics rollup rebuilt")
     click.echo(f"database ready ({added} categories added)")
+
+
+@click.command("rebuild-statistics")
+@with_appcontext
+def rebuild_statistics_command() -> None:
+    """Recompute the public statistics' counts from the complaints (after a bulk load)."""
+    started = time.monotonic()
+    rows = stats_rollup.rebuild_rollup(db.session)
+    db.session.commit()
+    click.echo(f"statistics rebuilt: {rows} rows in {time.monotonic() - started:.1f} s")
 
 
 @click.command("seed-demo")

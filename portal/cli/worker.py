@@ -25,6 +25,7 @@ from flask.cli import with_appcontext
 from models import db
 
 from ..mail.smtp import SMTPSettings, deliver_email_batch
+from ..services import stats_rollup
 from ..services.calendar import CalendarConfigError, WorkCalendar
 from ..services.deadlines import sweep_overdue
 from ..services.delivery import DeliveryReport, RetryPolicy
@@ -151,6 +152,22 @@ def sweep_deadlines(app: Flask) -> bool:
     return True
 
 
+# --- statistics: a rollup a migration marked stale is rebuilt once -----------------------------
+
+
+def refresh_statistics() -> bool:
+    """Rebuild the statistics rollup if a migration asked for it; False if that failed."""
+    try:
+        if stats_rollup.ensure_current(db.session):
+            logger.info("worker: statistics rollup rebuilt")
+    except Exception as exc:  # e.g. the database is down
+        logger.error("worker: statistics rebuild failed: %s", type(exc).__name__)
+        return False
+    finally:
+        db.session.remove()
+    return True
+
+
 # --- one pass -----------------------------------------------------------------------------------
 
 
@@ -167,6 +184,7 @@ def run_pass(
     ok = ingest_spooled_mail(app)
     ok = fetch_mail(app) and ok
     ok = sweep_deadlines(app) and ok
+    ok = refresh_statistics() and ok
     try:
         report = deliver_due_email(settings, policy, worker_id=worker_id, stop=stop)
     except Exception as exc:  # e.g. the database is down: keep the loop alive

@@ -21,6 +21,7 @@ from models import Unit, db
 from models.enums import Channel
 
 from ..services import statistics as stats
+from ..services import stats_rollup
 from ..services import units as unit_reads
 from . import bp
 
@@ -308,6 +309,8 @@ TABLE_BUILDERS = {
 
 
 def _clock() -> tuple[ZoneInfo, date]:
+    """Return the portal's zone and today; first heal a rollup a migration marked stale."""
+    stats_rollup.ensure_current(db.session)
     tz = ZoneInfo(current_app.config.get("BABEL_DEFAULT_TIMEZONE", "Asia/Jakarta"))
     return tz, stats.local_today(tz)
 

@@ -23,32 +23,34 @@ Definitions, in the portal's time zone (``BABEL_DEFAULT_TIMEZONE``, a fixed offs
 - predicates held in a year: in force on 31 December (today for the current year); revoked in a
   year: ``revoked_on`` within it. Predicates are public decrees and are not suppressed.
 
-Everything is grouped in SQL (one query per dataset); medians use window functions, so the same
-statements run on SQLite and PostgreSQL. A pure read model: nothing here writes.
+The counts are pre-computed in ``complaint_rollup`` (per local month, unit and dimension; see
+portal/services/stats_rollup.py, which defines what each complaint counts in and keeps it
+current in the transaction that changes the complaint): a page sums a few thousand rows
+whatever the number of complaints. A pure read model: nothing here writes.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, tzinfo
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session
 
-from models import Category, Complaint, ComplaintEvent, ComplaintMessage, Predicate, Unit
+from models import Category, Predicate, Unit
+from models import ComplaintRollup as R
 from models.enums import (
     Channel,
     ComplaintOutcome,
     ComplaintStatus,
-    MessageKind,
     PredicateEnd,
     PredicateKind,
 )
+from portal.services.stats_rollup import ALL_UNITS
 
 SMALL_CELL = 5  # a count below this (and above zero) identifies too few people to publish
 MONTHS_WITHOUT_YEAR = 24
-NOT_COUNTED = (ComplaintStatus.DIGABUNG,)  # a merged duplicate is already counted once
 OUTCOMES = (
     ComplaintOutcome.TERBUKTI.value,
     ComplaintOutcome.TIDAK_TERBUKTI.value,
@@ -147,11 +149,6 @@ def local_today(tz: tzinfo, now: datetime | None = None) -> date:
     return (now or datetime.now(UTC)).astimezone(tz).date()
 
 
-def _start_of(day: date, tz: tzinfo) -> datetime:
-    """Return the UTC instant at which ``day`` begins in ``tz``."""
-    return datetime(day.year, day.month, day.day, tzinfo=tz).astimezone(UTC)
-
-
 def _add_months(first: date, months: int) -> date:
     index = first.year * 12 + first.month - 1 + months
     return date(index // 12, index % 12 + 1, 1)
@@ -166,155 +163,51 @@ def month_range(today: date, year: int | None) -> tuple[date, ...]:
     return tuple(date(year, m, 1) for m in range(1, last + 1))
 
 
-class _LocalSQL:
-    """SQL for local calendar dates of UTC timestamps, on SQLite or PostgreSQL.
-
-    The offset is rendered as a literal (an int we computed), not a bound parameter, so a
-    statement that selects and groups by the same expression stays valid on PostgreSQL.
-    """
-
-    def __init__(self, dialect: str, tz: tzinfo, today: date):
-        offset = tz.utcoffset(datetime(today.year, today.month, today.day)) or timedelta(0)
-        self.minutes = int(offset.total_seconds() // 60)
-        self.postgres = dialect == "postgresql"
-
-    def _shifted(self, column: Any) -> Any:
-        return column + sa.literal_column(f"INTERVAL '{self.minutes:d} minutes'", sa.Interval())
-
-    def date(self, column: Any) -> Any:
-        """Return the local date of ``column`` (a date on PostgreSQL, 'YYYY-MM-DD' on SQLite)."""
-        if self.postgres:
-            return sa.cast(self._shifted(column), sa.Date)
-        return sa.func.date(column, sa.literal_column(f"'{self.minutes:+d} minutes'"))
-
-    def month(self, column: Any) -> Any:
-        """Return the local month of ``column`` as 'YYYY-MM'."""
-        if self.postgres:
-            return sa.func.to_char(self._shifted(column), sa.literal_column("'YYYY-MM'"))
-        return sa.func.strftime(
-            sa.literal_column("'%Y-%m'"), column, sa.literal_column(f"'{self.minutes:+d} minutes'")
-        )
-
-    def days_between(self, later: Any, earlier: Any) -> Any:
-        """Return the whole calendar days from ``earlier`` to ``later`` (local dates)."""
-        if self.postgres:
-            return self.date(later) - self.date(earlier)
-        return sa.func.julianday(self.date(later)) - sa.func.julianday(self.date(earlier))
-
-
 # --- complaints ------------------------------------------------------------------------------
 
 
 def complaint_years(session: Session, *, tz: tzinfo, today: date) -> list[int]:
     """Return the years a visitor can choose, newest first (from the first complaint on)."""
     first = session.scalar(
-        sa.select(sa.func.min(Complaint.created_at)).where(Complaint.status.notin_(NOT_COUNTED))
+        sa.select(sa.func.min(R.month)).where(
+            R.unit_id == ALL_UNITS, R.dimension == "total", R.count > 0
+        )
     )
-    start = first.astimezone(tz).year if first is not None else today.year
+    start = int(first[:4]) if first is not None else today.year
     return list(range(today.year, min(start, today.year) - 1, -1))
 
 
-def _counted(year: int | None, unit_id: int | None, tz: tzinfo) -> list[Any]:
-    conditions: list[Any] = [Complaint.status.notin_(NOT_COUNTED)]
-    if year is not None:
-        conditions += [
-            Complaint.created_at >= _start_of(date(year, 1, 1), tz),
-            Complaint.created_at < _start_of(date(year + 1, 1, 1), tz),
-        ]
-    if unit_id is not None:
-        conditions.append(Complaint.unit_id == unit_id)
-    return conditions
+def _in_months(months: tuple[date, ...] | None) -> list[Any]:
+    if months is None:
+        return []
+    return [R.month >= months[0].strftime("%Y-%m"), R.month <= months[-1].strftime("%Y-%m")]
 
 
-def _first_verification() -> Any:
-    return (
-        sa.select(
-            ComplaintEvent.complaint_id.label("complaint_id"),
-            sa.func.min(ComplaintEvent.created_at).label("at"),
-        )
-        .where(
-            ComplaintEvent.action == "status",
-            ComplaintEvent.to_value == ComplaintStatus.VERIFIKASI.value,
-        )
-        .group_by(ComplaintEvent.complaint_id)
-        .subquery("first_verification")
+def _year_months(year: int | None) -> tuple[date, ...] | None:
+    return None if year is None else (date(year, 1, 1), date(year, 12, 1))
+
+
+def _median(histogram: dict[int, int]) -> tuple[float | None, int]:
+    """Return the median of values given as value → how many, and how many there are."""
+    n = sum(histogram.values())
+    if not n:
+        return None, 0
+    wanted = {(n + 1) // 2, (n + 2) // 2}  # 1-based positions of the middle value(s)
+    found: list[int] = []
+    seen = 0
+    for value in sorted(histogram):
+        count = histogram[value]
+        found += [value for position in wanted if seen < position <= seen + count]
+        seen += count
+    return sum(found) / len(found), n
+
+
+def _share(sums: dict[tuple[str, str], int], name: str, today: date) -> tuple[int, int]:
+    """Return (on time, applies) for one deadline: events seen, plus those now overdue."""
+    overdue = sum(
+        n for (dim, key), n in sums.items() if dim == f"{name}_pending" and key < today.isoformat()
     )
-
-
-def _first_answer() -> Any:
-    return (
-        sa.select(
-            ComplaintMessage.complaint_id.label("complaint_id"),
-            sa.func.min(ComplaintMessage.created_at).label("at"),
-        )
-        .where(ComplaintMessage.kind == MessageKind.BALASAN)
-        .group_by(ComplaintMessage.complaint_id)
-        .subquery("first_answer")
-    )
-
-
-def _timings(conditions: list[Any], local: _LocalSQL, today: date) -> Any:
-    """Return a subquery of one row per counted complaint: days taken and deadline flags."""
-    verified = _first_verification()
-    answered = _first_answer()
-    verified_in_time = sa.and_(
-        verified.c.at.isnot(None), local.date(verified.c.at) <= Complaint.verification_due
-    )
-    verification_applies = sa.and_(
-        Complaint.verification_due.isnot(None),
-        sa.or_(
-            verified.c.at.isnot(None),
-            sa.and_(Complaint.closed_at.is_(None), Complaint.verification_due < today),
-        ),
-    )
-    answered_in_time = sa.and_(
-        answered.c.at.isnot(None), local.date(answered.c.at) <= Complaint.answer_due
-    )
-    answer_applies = sa.and_(
-        Complaint.answer_due.isnot(None),
-        sa.or_(answered.c.at.isnot(None), Complaint.answer_due < today),
-    )
-
-    def flag(condition: Any) -> Any:
-        return sa.case((condition, 1), else_=0)
-
-    return (
-        sa.select(
-            sa.case(
-                (verified.c.at.isnot(None), local.days_between(verified.c.at, Complaint.created_at))
-            ).label("verification_days"),
-            sa.case(
-                (answered.c.at.isnot(None), local.days_between(answered.c.at, Complaint.created_at))
-            ).label("answer_days"),
-            flag(verification_applies).label("verification_applies"),
-            flag(sa.and_(verification_applies, verified_in_time)).label("verified_in_time"),
-            flag(answer_applies).label("answer_applies"),
-            flag(sa.and_(answer_applies, answered_in_time)).label("answered_in_time"),
-        )
-        .select_from(Complaint)
-        .outerjoin(verified, verified.c.complaint_id == Complaint.id)
-        .outerjoin(answered, answered.c.complaint_id == Complaint.id)
-        .where(*conditions)
-        .subquery("timings")
-    )
-
-
-def _median(session: Session, column: Any) -> tuple[float | None, int]:
-    """Return the median of a subquery column (NULLs left out) and how many values it has."""
-    ranked = (
-        sa.select(
-            column.label("v"),
-            sa.func.row_number().over(order_by=column).label("rn"),
-            sa.func.count().over().label("n"),
-        )
-        .where(column.isnot(None))
-        .subquery("ranked")
-    )
-    middle = sa.or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2)
-    value, n = session.execute(
-        sa.select(sa.func.avg(ranked.c.v), sa.func.max(ranked.c.n)).where(middle)
-    ).one()
-    return (None if value is None else float(value)), int(n or 0)
+    return sums.get((f"{name}_in_time", ""), 0), sums.get((f"{name}_applies", ""), 0) + overdue
 
 
 def complaint_stats(
@@ -325,12 +218,26 @@ def complaint_stats(
     year: int | None = None,
     unit: Unit | None = None,
 ) -> ComplaintStats:
-    """Return the complaint datasets for ``year`` (or all time) and ``unit`` (or all units)."""
-    unit_id = unit.id if unit is not None else None
-    conditions = _counted(year, unit_id, tz)
-    local = _LocalSQL(session.get_bind().dialect.name, tz, today)
+    """Return the complaint datasets for ``year`` (or all time) and ``unit`` (or all units).
 
-    total = session.scalar(sa.select(sa.func.count(Complaint.id)).where(*conditions)) or 0
+    The counts come from ``complaint_rollup``, kept in the portal's time zone; ``tz`` only
+    decides what "today" is and must be that zone.
+    """
+    unit_key = unit.id if unit is not None else ALL_UNITS
+    period = _in_months(_year_months(year))
+    sums: dict[tuple[str, str], int] = {
+        (dim, key): int(n)
+        for dim, key, n in session.execute(
+            sa.select(R.dimension, R.key, sa.func.sum(R.count))
+            .where(R.unit_id == unit_key, *period)
+            .group_by(R.dimension, R.key)
+        )
+    }
+
+    def dataset(name: str) -> dict[str, int]:
+        return {key: n for (dim, key), n in sums.items() if dim == name and n}
+
+    total = sums.get(("total", ""), 0)
     hide = unit is not None and 0 < total < SMALL_CELL
 
     def pub(n: int) -> Count:
@@ -338,27 +245,26 @@ def complaint_stats(
 
     by_unit: tuple[UnitCount, ...] = ()
     if unit is None:
-        rows = session.execute(
-            sa.select(Unit.slug, Unit.name, sa.func.count(Complaint.id))
-            .select_from(Complaint)
-            .outerjoin(Unit, Unit.id == Complaint.unit_id)
-            .where(*conditions)
-            .group_by(Unit.id, Unit.slug, Unit.name)
-        ).all()
+        per_unit = dict(
+            session.execute(
+                sa.select(R.unit_id, sa.func.sum(R.count))
+                .where(R.dimension == "total", R.unit_id != ALL_UNITS, *period)
+                .group_by(R.unit_id)
+                .having(sa.func.sum(R.count) > 0)
+            ).all()
+        )
+        names = {
+            uid: (slug, name)
+            for uid, slug, name in session.execute(
+                sa.select(Unit.id, Unit.slug, Unit.name).where(Unit.id.in_(list(per_unit)))
+            )
+        }
+        rows = [(*names.get(uid, (None, None)), int(n)) for uid, n in per_unit.items()]
         # By name, never by size: an order by size would rank the hidden cells.
         rows.sort(key=lambda r: (r[0] is None, (r[1] or "").casefold()))
         by_unit = tuple(UnitCount(slug, name, pub(n)) for slug, name, n in rows)
 
-    group_id = sa.func.coalesce(Category.parent_id, Category.id)
-    per_group = dict(
-        session.execute(
-            sa.select(group_id, sa.func.count(Complaint.id))
-            .select_from(Complaint)
-            .outerjoin(Category, Category.id == Complaint.category_id)
-            .where(*conditions)
-            .group_by(group_id)
-        ).all()
-    )
+    per_group = {int(key) if key else None: n for key, n in dataset("category").items()}
     groups = session.scalars(
         sa.select(Category)
         .where(Category.parent_id.is_(None))
@@ -372,56 +278,27 @@ def complaint_stats(
     if per_group.get(None):
         by_category.append(CategoryCount(None, None, None, pub(per_group[None])))
 
-    per_channel = dict(
-        session.execute(
-            sa.select(Complaint.channel, sa.func.count(Complaint.id))
-            .where(*conditions)
-            .group_by(Complaint.channel)
-        ).all()
-    )
-    by_channel = tuple((c, pub(per_channel.get(c, 0))) for c in Channel)
+    per_channel = dataset("channel")
+    by_channel = tuple((c, pub(per_channel.get(c.value, 0))) for c in Channel)
 
     months = month_range(today, year)
     per_month: dict[str, int] = {}
     if months:
-        window = _counted(None, unit_id, tz) + [
-            Complaint.created_at >= _start_of(months[0], tz),
-            Complaint.created_at < _start_of(_add_months(months[-1], 1), tz),
-        ]
-        keyed = sa.select(local.month(Complaint.created_at).label("month")).where(*window)
-        keyed = keyed.subquery("keyed")
-        per_month = dict(
-            session.execute(sa.select(keyed.c.month, sa.func.count()).group_by(keyed.c.month)).all()
-        )
+        per_month = {
+            month: int(n)
+            for month, n in session.execute(
+                sa.select(R.month, sa.func.sum(R.count))
+                .where(R.unit_id == unit_key, R.dimension == "total", *_in_months(months))
+                .group_by(R.month)
+            )
+        }
     by_month = tuple((m, pub(per_month.get(m.strftime("%Y-%m"), 0))) for m in months)
 
-    timings = _timings(conditions, local, today)
-    verification_days, n_verified = _median(session, timings.c.verification_days)
-    answer_days, n_answered = _median(session, timings.c.answer_days)
-    shares = session.execute(
-        sa.select(
-            sa.func.coalesce(sa.func.sum(timings.c.verified_in_time), 0),
-            sa.func.coalesce(sa.func.sum(timings.c.verification_applies), 0),
-            sa.func.coalesce(sa.func.sum(timings.c.answered_in_time), 0),
-            sa.func.coalesce(sa.func.sum(timings.c.answer_applies), 0),
-        )
-    ).one()
-    verified_ok, verification_n, answered_ok, answer_n = (int(x) for x in shares)
-
-    per_outcome: dict[str, int] = {}
-    for status, outcome, n in session.execute(
-        sa.select(Complaint.status, Complaint.outcome, sa.func.count(Complaint.id))
-        .where(
-            *conditions,
-            Complaint.status.in_(
-                (ComplaintStatus.SELESAI, ComplaintStatus.DITERUSKAN, ComplaintStatus.DITOLAK)
-            ),
-        )
-        .group_by(Complaint.status, Complaint.outcome)
-    ):
-        key = outcome.value if status == ComplaintStatus.SELESAI and outcome else status.value
-        if key in OUTCOMES:
-            per_outcome[key] = per_outcome.get(key, 0) + n
+    verification_days, n_verified = _median({int(k): n for k, n in dataset("verify_days").items()})
+    answer_days, n_answered = _median({int(k): n for k, n in dataset("answer_days").items()})
+    verified_ok, verification_n = _share(sums, "verify", today)
+    answered_ok, answer_n = _share(sums, "answer", today)
+    per_outcome = dataset("outcome")
 
     return ComplaintStats(
         year=year,
