@@ -18,9 +18,12 @@ NO_UNIT = 0  # complaints whose unit is not known yet (a primary key column cann
 
 class ComplaintRollup(db.Model):
     __tablename__ = "complaint_rollup"
-    # The national page sums one month range of the "all units" rows; the per-unit list reads
-    # the totals of every unit in a month range.
-    __table_args__ = (sa.Index("ix_complaint_rollup_dimension_month", "dimension", "month"),)
+    # The primary key serves one unit's (or all units') rows in a month range. The list of
+    # units reads only the totals: this index covers that read (count included), so it never
+    # scans the other dimensions' rows.
+    __table_args__ = (
+        sa.Index("ix_complaint_rollup_dimension_unit", "dimension", "unit_id", "month", "count"),
+    )
 
     # No foreign key: 0 stands for "no unit", -1 for all units together, and a deleted
     # unit's history stays counted.

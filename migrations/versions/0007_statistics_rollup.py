@@ -34,7 +34,9 @@ def upgrade():
         ),
     )
     op.create_index(
-        "ix_complaint_rollup_dimension_month", "complaint_rollup", ["dimension", "month"]
+        "ix_complaint_rollup_dimension_unit",
+        "complaint_rollup",
+        ["dimension", "unit_id", "month", "count"],
     )
     op.execute(
         "UPDATE complaint SET verified_at = (SELECT min(e.created_at) FROM complaint_event e "
@@ -52,7 +54,7 @@ def upgrade():
 
 
 def downgrade():
-    op.drop_index("ix_complaint_rollup_dimension_month", table_name="complaint_rollup")
+    op.drop_index("ix_complaint_rollup_dimension_unit", table_name="complaint_rollup")
     op.drop_table("complaint_rollup")
     # Not in batch mode: rebuilding the table on SQLite would drop its full-text triggers.
     op.drop_column("complaint", "answered_at")

@@ -11,6 +11,7 @@ import csv
 import io
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 from zoneinfo import ZoneInfo
 
 from flask import Response, abort, current_app, render_template, request
@@ -72,7 +73,7 @@ class Table:
         """Return the CSV header row (the table's own headers)."""
         return [self.label_header, *self.headers]
 
-    @property
+    @cached_property  # read once per bar by the chart: computed once, not once per bar
     def top(self) -> float:
         """Return the top of the chart's scale: the largest drawn number, at least 1."""
         if self.scale is not None:

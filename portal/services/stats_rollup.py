@@ -159,6 +159,17 @@ class _CategoryGroups:
         return self.groups.get(category_id, category_id)
 
 
+def _group_in_session(session: Session) -> Callable[[int], int]:
+    """Category id → group id through the identity map: the filing already loaded it."""
+
+    def group_of(category_id: int) -> int:
+        with session.no_autoflush:
+            category = session.get(Category, category_id)
+        return category.parent_id or category_id if category is not None else category_id
+
+    return group_of
+
+
 # --- upkeep in the changing transaction ------------------------------------------------------
 
 
@@ -213,7 +224,7 @@ def _collect(session: Session, _context: Any) -> None:
     if not changed:
         return
     tz = rollup_timezone()
-    groups = _CategoryGroups(session)
+    groups = _group_in_session(session)
     delta: Counter[Cell] = session.info.setdefault(DELTAS, Counter())
     for complaint in changed:
         is_new = complaint in session.new
