@@ -314,14 +314,25 @@ def rebuild_rollup(session: Session, tz: tzinfo | None = None) -> int:
         connection.execute(sa.text("LOCK TABLE complaint_rollup IN EXCLUSIVE MODE"))
     totals = count_cells(_all_facts(session), tz, _CategoryGroups(session))
     session.execute(sa.delete(ComplaintRollup))
-    rows = [
-        {"unit_id": u, "month": m, "dimension": d, "key": k, "count": n}
-        for (u, m, d, k), n in sorted(totals.items())
-        if n
-    ]
-    for start in range(0, len(rows), 10_000):
-        connection.execute(sa.insert(ComplaintRollup), rows[start : start + 10_000])
+    rows = [(u, m, d, k, n) for (u, m, d, k), n in sorted(totals.items()) if n]
+    _bulk_insert(connection, rows)
     return len(rows)
+
+
+def _bulk_insert(connection: sa.Connection, rows: list[tuple[int, str, str, str, int]]) -> None:
+    """Write rollup rows fast: COPY on PostgreSQL (an INSERT per row costs minutes at 1M)."""
+    columns = ("unit_id", "month", "dimension", "key", "count")
+    if connection.dialect.name == "postgresql":
+        cursor = connection.connection.driver_connection.cursor()
+        with cursor.copy(f"COPY complaint_rollup ({', '.join(columns)}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    for start in range(0, len(rows), 10_000):
+        connection.execute(
+            sa.insert(ComplaintRollup),
+            [dict(zip(columns, row, strict=True)) for row in rows[start : start + 10_000]],
+        )
 
 
 def rollup_is_stale(session: Session) -> bool:
