@@ -4,7 +4,11 @@ Builds a mixed corpus from the .eml fixtures (complaints, replies, forwards, aut
 bounces, broken MIME, attachments), each copy with a fresh Message-ID, appends it to a real
 Dovecot mailbox on loopback and times the portal reading it (parse, thread, store, commit,
 mark seen), beside the rate at which the standard library merely parses the same corpus.
-Then times whole `flask --app portal mail ingest` processes, as a mail server's pipe pays.
+Then times whole pipe processes, as a mail server's pipe transport pays per message: the
+command it should be configured with (`zi-mail-ingest`, the portal's core only), and
+`flask --app portal mail ingest` (the whole application) beside it. Both run with their
+bytecode cached (written on a first, untimed run, as on any installed server); the lean
+command is also timed with every module compiled from source, as when bytecode cannot be read.
 
     .venv/bin/python bench/mail_ingest.py [--quick] [-n 600]
 """
@@ -106,31 +110,74 @@ def fetch_rate(messages: list[bytes], server: dict, work: Path, url: str) -> tup
     return len(messages) / elapsed, report.line()
 
 
-def pipe_times(raw_messages: list[bytes], work: Path, runs: int) -> list[float]:
-    database = f"sqlite:///{work / 'pipe.db'}"
-    env = {
-        **os.environ,
-        "ZI_DATABASE_URL": database,
-        "ZI_UPLOAD_DIR": str(work / "pipe-up"),
-        "ZI_ENV": "development",
-    }
-    flask = str(Path(sys.executable).with_name("flask"))
-    subprocess.run(
-        [flask, "--app", "portal", "init-db"], env=env, check=True, capture_output=True, cwd=ROOT
-    )
+PIPE_COMMANDS = {
+    "zi-mail-ingest": ["zi-mail-ingest"],
+    "flask --app portal mail ingest": ["flask", "--app", "portal", "mail", "ingest"],
+}
+
+
+def pipe_times(
+    command: list[str], raw_messages: list[bytes], env: dict[str, str], runs: int
+) -> list[float]:
+    """Wall time of one whole pipe process per message (each message is new to the database)."""
+    program = [str(Path(sys.executable).with_name(command[0])), *command[1:]]
     times = []
     for raw in raw_messages[:runs]:
         started = time.perf_counter()
-        subprocess.run(
-            [flask, "--app", "portal", "mail", "ingest"],
-            input=raw,
-            env=env,
-            check=True,
-            capture_output=True,
-            cwd=ROOT,
-        )
+        done = subprocess.run(program, input=raw, env=env, capture_output=True, cwd=ROOT)
         times.append(time.perf_counter() - started)
+        if done.returncode != 0:
+            raise SystemExit(f"{command[0]} failed ({done.returncode}): {done.stderr[-500:]!r}")
     return times
+
+
+def pipe_env(work: Path, *, bytecode: bool) -> dict[str, str]:
+    """The pipe's environment; with ``bytecode``, compiled modules are kept under ``work``."""
+    env = {
+        **os.environ,
+        "ZI_DATABASE_URL": f"sqlite:///{work / 'pipe.db'}",
+        "ZI_UPLOAD_DIR": str(work / "pipe-up"),
+        "ZI_ENV": "development",
+    }
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    env.pop("PYTHONPYCACHEPREFIX", None)
+    if bytecode:
+        env["PYTHONPYCACHEPREFIX"] = str(work / "pycache")
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+        env["PYTHONPYCACHEPREFIX"] = str(work / "no-pycache")  # empty: nothing cached is read
+    return env
+
+
+def pipe_figures(work: Path, runs: int) -> list[tuple[str, list[float]]]:
+    """Time each pipe command on the same messages (each new to the database), bytecode cached
+    by one untimed run first; then the lean command once more with nothing compiled."""
+    cached = pipe_env(work, bytecode=True)
+    subprocess.run(
+        [str(Path(sys.executable).with_name("flask")), "--app", "portal", "init-db"],
+        env=cached,
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+
+    def tagged(tag: str) -> list[bytes]:
+        return [raw.replace(b"<bench-", f"<bench-{tag}-".encode(), 1) for raw in corpus(runs)]
+
+    figures = []
+    for label, command in PIPE_COMMANDS.items():
+        tag = command[-1]
+        pipe_times(command, tagged(f"{tag}-warm")[-1:], cached, 1)  # writes the bytecode
+        figures.append((f"`{label}`", pipe_times(command, tagged(tag), cached, runs)))
+    cold = pipe_env(work, bytecode=False)
+    lean = PIPE_COMMANDS["zi-mail-ingest"]
+    figures.append(
+        (
+            "`zi-mail-ingest` (no bytecode: every module compiled)",
+            pipe_times(lean, tagged("cold"), cold, runs),
+        )
+    )
+    return figures
 
 
 def spool_times(raw_messages: list[bytes], work: Path, runs: int) -> list[float]:
@@ -157,7 +204,7 @@ def main() -> None:
     url = os.environ.get("ZI_BENCH_DATABASE_URL") or f"sqlite:///{work / 'fetch.db'}"
     with run_dovecot() as server:
         rate, outcome = fetch_rate(messages, server, work, url)
-    piped = pipe_times(corpus(runs), work, runs)
+    piped = pipe_figures(work, runs)
     spooled = spool_times(corpus(runs), work, runs)
     size_mb = sum(len(m) for m in messages) / 1e6
     print(
@@ -172,9 +219,11 @@ def main() -> None:
     print(
         f"| `mail fetch` from Dovecot: parse, thread, store, commit, mark seen | {rate:.0f} msg/s |"
     )
-    print(
-        f"| one `mail ingest` process, median of {runs} (wall) | {statistics.median(piped):.2f} s |"
-    )
+    for label, times in piped:
+        print(
+            f"| one {label} process (pipe), median of {runs} runs (wall; fastest) "
+            f"| {statistics.median(times):.2f} s ({min(times):.2f} s) |"
+        )
     print(
         "| one `scripts/zi-mail-spool` process (pipe; the worker then stores it), median of "
         f"{runs} (wall) | {statistics.median(spooled):.3f} s |"

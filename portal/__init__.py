@@ -14,11 +14,14 @@ from config import BASE_DIR, load_settings
 logger = logging.getLogger(__name__)
 
 
-def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
+def create_app(config: Mapping[str, Any] | str | None = None, *, web: bool = True) -> Flask:
     """Create the portal.
 
     ``config`` is a profile name (development, testing, production) or a mapping of settings
     that override the profile's; a mapping may name its profile under ``ZI_PROFILE``.
+    ``web=False`` leaves out everything a person's browser needs (blueprints, sessions, forms,
+    rate limits, migrations, commands): the core that one-shot processes such as the mail
+    pipe (``zi-mail-ingest``) use, which starts in a fraction of the time.
     """
     app = Flask(
         __name__,
@@ -35,6 +38,11 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     )
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
 
+    if not web:
+        from flask_babel import Babel
+
+        _init_core(app, Babel())
+        return app
     _init_extensions(app)
     _register_blueprints(app)
 
@@ -44,16 +52,26 @@ def create_app(config: Mapping[str, Any] | str | None = None) -> Flask:
     return app
 
 
-def _init_extensions(app: Flask) -> None:
-    from . import security, web
-    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+def _init_core(app: Flask, babel: Any) -> None:
+    """Bind what every process needs: the database, its upkeep hooks, and translations."""
+    from models import db
+
     from .i18n import select_locale
     from .services import stats_rollup
 
     db.init_app(app)
     stats_rollup.install()
-    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     babel.init_app(app, locale_selector=select_locale)
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        _tune_sqlite(app)
+
+
+def _init_extensions(app: Flask) -> None:
+    from . import security, web
+    from .extensions import babel, csrf, db, limiter, login_manager, migrate
+
+    _init_core(app, babel)
+    migrate.init_app(app, db, directory=str(BASE_DIR / "migrations"), render_as_batch=True)
     csrf.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
@@ -64,15 +82,13 @@ def _init_extensions(app: Flask) -> None:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)
     security.init_app(app)
     web.init_app(app)
-    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
-        _tune_sqlite(app)
 
 
 def _tune_sqlite(app: Flask) -> None:
     """Enforce foreign keys and use WAL so readers never block the writer."""
     from sqlalchemy import event
 
-    from .extensions import db
+    from models import db
 
     with app.app_context():
         engine = db.engine

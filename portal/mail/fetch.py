@@ -2,7 +2,10 @@
 
 A message is marked \\Seen (or moved to the processed folder) strictly after its complaint is
 committed, so a crash or a database outage leaves it unseen and it is read again next time;
-redelivery is harmless because ingestion treats a Message-ID it has seen as a duplicate.
+redelivery is harmless because ingestion treats a Message-ID (or the same bytes) it has seen
+as a duplicate. Round trips are what a pass costs besides the database, so messages are
+fetched a batch at a time (bounded in count and bytes, sizes asked first) and each batch's
+committed messages are marked done with one command.
 """
 
 from __future__ import annotations
@@ -94,16 +97,41 @@ def connect(settings: IMAPSettings) -> Iterator[IMAPClient]:
             logger.debug("IMAP logout failed", exc_info=True)
 
 
-def _done(client: IMAPClient, uid: int, settings: IMAPSettings) -> None:
+BATCH_MESSAGES = 50  # messages per FETCH: few round trips …
+BATCH_BYTES = 32 * 1024 * 1024  # … and never many large messages in memory at once
+
+
+def _done(client: IMAPClient, uids: list[int], settings: IMAPSettings) -> None:
+    """Mark messages whose outcome is committed as done: moved, or flagged \\Seen."""
+    if not uids:
+        return
     if settings.processed_folder:
         if client.has_capability("MOVE"):
-            client.move([uid], settings.processed_folder)
+            client.move(uids, settings.processed_folder)
         else:
-            client.copy([uid], settings.processed_folder)
-            client.delete_messages([uid])
+            client.copy(uids, settings.processed_folder)
+            client.delete_messages(uids)
             client.expunge()
     else:
-        client.add_flags([uid], [b"\\Seen"])
+        client.add_flags(uids, [b"\\Seen"])
+
+
+def _batches(client: IMAPClient, uids: list[int]) -> Iterator[list[int]]:
+    """Group ``uids`` (in order) into batches of at most BATCH_MESSAGES and BATCH_BYTES."""
+    sizes: dict = {}
+    for start in range(0, len(uids), 1000):  # keep each command line short
+        sizes.update(client.fetch(uids[start : start + 1000], ["RFC822.SIZE"]))
+    batch: list[int] = []
+    total = 0
+    for uid in uids:
+        size = int(sizes.get(uid, {}).get(b"RFC822.SIZE", 0))
+        if batch and (len(batch) >= BATCH_MESSAGES or total + size > BATCH_BYTES):
+            yield batch
+            batch, total = [], 0
+        batch.append(uid)
+        total += size
+    if batch:
+        yield batch
 
 
 def fetch_with(client: IMAPClient, imap: IMAPSettings, mail: MailSettings) -> FetchReport:
@@ -112,20 +140,25 @@ def fetch_with(client: IMAPClient, imap: IMAPSettings, mail: MailSettings) -> Fe
     client.select_folder(imap.mailbox)
     if imap.processed_folder and not client.folder_exists(imap.processed_folder):
         client.create_folder(imap.processed_folder)
-    for uid in client.search(["UNSEEN"]):
-        fetched = client.fetch([uid], ["BODY.PEEK[]"]).get(uid)  # PEEK: not \Seen yet
-        if not fetched or b"BODY[]" not in fetched:
-            continue
-        try:
-            result = ingest_mail(db.session, fetched[b"BODY[]"], mail)
-            db.session.commit()
-        except SQLAlchemyError:
-            db.session.rollback()
-            report.failed += 1
-            logger.exception("mail uid=%s not stored; it stays unseen for the next pass", uid)
-            break  # the database is the problem: stop, keep the rest unseen
-        _done(client, uid, imap)
-        report.add(result.outcome)
+    for batch in _batches(client, client.search(["UNSEEN"])):
+        fetched = client.fetch(batch, ["BODY.PEEK[]"])  # PEEK: not \Seen yet
+        stored: list[int] = []  # committed in this batch, not yet marked done
+        for uid in batch:
+            raw = fetched.get(uid, {}).get(b"BODY[]")
+            if raw is None:
+                continue  # expunged by someone else in the meantime
+            try:
+                result = ingest_mail(db.session, raw, mail)
+                db.session.commit()
+            except SQLAlchemyError:
+                db.session.rollback()
+                report.failed += 1
+                logger.exception("mail uid=%s not stored; it stays unseen for the next pass", uid)
+                _done(client, stored, imap)
+                return report  # the database is the problem: stop, keep the rest unseen
+            stored.append(uid)
+            report.add(result.outcome)
+        _done(client, stored, imap)
     return report
 
 

@@ -66,14 +66,24 @@ def find_thread(session: Session, mail: ParsedMail) -> ThreadMatch:
 
 
 def already_stored(session: Session, mail: ParsedMail, raw_sha256: str) -> Complaint | None:
-    """Return the complaint that already holds this mail (same Message-ID, or same bytes)."""
-    condition = RawSource.sha256 == raw_sha256
+    """Return the complaint that already holds this mail (same Message-ID, or same bytes).
+
+    Two lookups, each by an index, rather than one OR across a join, which scans every stored
+    message: this runs for every mail taken in.
+    """
+    complaint_id = None
     if mail.message_id:
-        condition = sa.or_(ComplaintMessage.message_id == mail.message_id, condition)
-    complaint_id = session.scalar(
-        sa.select(ComplaintMessage.complaint_id)
-        .outerjoin(RawSource, ComplaintMessage.raw_source_id == RawSource.id)
-        .where(condition)
-        .limit(1)
-    )
+        complaint_id = session.scalar(
+            sa.select(ComplaintMessage.complaint_id)
+            .where(ComplaintMessage.message_id == mail.message_id)
+            .limit(1)
+        )
+    if complaint_id is None:
+        same_bytes = sa.select(RawSource.id).where(RawSource.sha256 == raw_sha256)
+        if session.scalar(same_bytes.limit(1)) is not None:  # rare: then look for its message
+            complaint_id = session.scalar(
+                sa.select(ComplaintMessage.complaint_id)
+                .where(ComplaintMessage.raw_source_id.in_(same_bytes))
+                .limit(1)
+            )
     return session.get(Complaint, complaint_id) if complaint_id is not None else None
