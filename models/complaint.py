@@ -64,9 +64,7 @@ class Complaint(db.Model):
     code: Mapped[str] = mapped_column(sa.String(16), unique=True)
     access_key_hash: Mapped[str] = mapped_column(sa.String(255))
     channel: Mapped[Channel] = mapped_column(enum_column(Channel), index=True, active_history=True)
-    unit_id: Mapped[int | None] = mapped_column(
-        sa.ForeignKey("unit.id"), index=True, active_history=True
-    )
+    unit_id: Mapped[int | None] = mapped_column(sa.ForeignKey("unit.id"), active_history=True)
     # Email arrives without a category; the triage team sets it.
     category_id: Mapped[int | None] = mapped_column(
         sa.ForeignKey("category.id"), index=True, active_history=True
@@ -86,11 +84,10 @@ class Complaint(db.Model):
     status: Mapped[ComplaintStatus] = mapped_column(
         enum_column(ComplaintStatus),
         default=ComplaintStatus.DITERIMA,
-        index=True,
         active_history=True,
     )
     priority: Mapped[Priority] = mapped_column(enum_column(Priority), default=Priority.NORMAL)
-    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"), index=True)
+    assignee_id: Mapped[int | None] = mapped_column(sa.ForeignKey("user.id"))
     verification_due: Mapped[date | None] = mapped_column(active_history=True)
     answer_due: Mapped[date | None] = mapped_column(active_history=True)
     outcome: Mapped[ComplaintOutcome | None] = mapped_column(
@@ -111,7 +108,7 @@ class Complaint(db.Model):
     # statistics' columns keep their old value on change (active_history) for that upkeep.
     verified_at: Mapped[datetime | None] = mapped_column(active_history=True)
     answered_at: Mapped[datetime | None] = mapped_column(active_history=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True, active_history=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow, active_history=True)
     # Also the row's version: every UPDATE checks it (see __mapper_args__), so two inspectors
     # acting at once cannot silently overwrite each other. Services set it on each change.
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -129,6 +126,14 @@ class Complaint(db.Model):
     )
 
     __mapper_args__ = {"version_id_col": updated_at, "version_id_generator": False}
+    # The queue's order (newest first, id breaking ties) after each filter it serves by
+    # equality; these also index unit_id, status and assignee_id alone (migration 0008).
+    __table_args__ = (
+        sa.Index("ix_complaint_created_at_id", "created_at", "id"),
+        sa.Index("ix_complaint_status_created_at", "status", "created_at", "id"),
+        sa.Index("ix_complaint_assignee_created_at", "assignee_id", "created_at", "id"),
+        sa.Index("ix_complaint_unit_created_at", "unit_id", "created_at", "id"),
+    )
 
 
 class ComplaintMessage(db.Model):
@@ -144,7 +149,8 @@ class ComplaintMessage(db.Model):
     body: Mapped[str] = mapped_column(sa.Text)
     # Email threading: every inbound and outbound Message-ID is kept and matched.
     message_id: Mapped[str | None] = mapped_column(sa.String(998), index=True)
-    raw_source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_source.id"))
+    # Indexed: every incoming mail asks whether the same bytes are already stored.
+    raw_source_id: Mapped[int | None] = mapped_column(sa.ForeignKey("raw_source.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     complaint: Mapped[Complaint] = relationship(back_populates="messages")

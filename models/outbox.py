@@ -16,7 +16,11 @@ class OutboundMessage(db.Model):
     """One message to deliver by email or Telegram; the worker retries it with back-off."""
 
     __tablename__ = "outbound_message"
-    __table_args__ = (sa.Index("ix_outbound_message_due", "status", "next_try_at"),)
+    __table_args__ = (
+        sa.Index("ix_outbound_message_due", "status", "next_try_at"),
+        # Email ingest caps the acknowledgements per sender and hour (portal/mail/ingest.py).
+        sa.Index("ix_outbound_message_recipient_created", "recipient", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     channel: Mapped[OutboundChannel] = mapped_column(enum_column(OutboundChannel))

@@ -8,6 +8,7 @@ from .db import init_db_command, rebuild_statistics_command, seed_demo_command
 from .lke import lke_cli
 from .mail import mail_cli
 from .users import create_user_command
+from .volume import seed_volume_command
 from .worker import worker_command
 
 
@@ -20,3 +21,4 @@ def register_commands(app: Flask) -> None:
     app.cli.add_command(lke_cli)
     app.cli.add_command(mail_cli)
     app.cli.add_command(worker_command)
+    app.cli.add_command(seed_volume_command)

@@ -2,6 +2,11 @@
 
 A complaint about the unit an inspector works in never appears for that inspector: not in the
 list, not in search results, not in the counts. The queue never carries reporter identities.
+
+At scale (a million complaints, bench/triage_scale.py): pages are keyset pages on an index in
+the sort order (row-value comparisons, no OFFSET), so page 400 costs what page 1 costs; counts
+stop at ``COUNT_CAP`` per status, since an exact COUNT(*) over a million rows costs more than
+the whole page and nobody triages by the thousands digit; the page says the count stopped.
 """
 
 from __future__ import annotations
@@ -28,6 +33,16 @@ OPEN = (
 )
 SORTS = ("terbaru", "terlama", "tenggat", "prioritas")
 PAGE_SIZE = 25
+S_OVERDUE_ABLE = (
+    ComplaintStatus.DITERIMA,
+    ComplaintStatus.VERIFIKASI,
+    ComplaintStatus.TINDAK_LANJUT,
+)
+# A search on PostgreSQL first checks the newest PROBE_WINDOW complaints of the filtered queue
+# row by row: a common word fills the page there at once, where its million-row match set
+# would take seconds; a rarer word falls back to the GIN indexes, fast for a small set.
+PROBE_WINDOW = 1000
+COUNT_CAP = 1000  # counts stop here ("more than 1000"): exact below, bounded work above
 PRIORITY_ORDER = sa.case(
     {"mendesak": 0, "tinggi": 1, "normal": 2, "rendah": 3}, value=Complaint.priority, else_=4
 )
@@ -94,6 +109,16 @@ def _date(value: str | None) -> date | None:
 
 
 @dataclass
+class QueueCounts:
+    """How many complaints match, per status; a count that reached ``COUNT_CAP`` stopped there."""
+
+    total: int = 0
+    by_status: dict[str, int] = field(default_factory=dict)
+    capped: frozenset[str] = frozenset()  # statuses whose count stopped at the cap
+    total_capped: bool = False  # the total is a lower bound
+
+
+@dataclass
 class QueuePage:
     """One page of the queue, the cursor for the next one, and the counts."""
 
@@ -101,6 +126,9 @@ class QueuePage:
     next_cursor: str | None
     total: int
     by_status: dict[str, int] = field(default_factory=dict)
+    capped: frozenset[str] = frozenset()  # statuses whose count stopped at ``cap``
+    total_capped: bool = False  # ``total`` is a lower bound
+    cap: int = COUNT_CAP
 
 
 def visible_to(viewer: User) -> sa.ColumnElement[bool]:
@@ -134,31 +162,37 @@ def search_condition(q: str, dialect: str) -> sa.ColumnElement[bool]:
             .where(sa.text("complaint_fts MATCH :fts_query").bindparams(fts_query=match))
         )
     if dialect == "postgresql":
-        tsquery = sa.func.to_tsquery("simple", " & ".join(f"{t}:*" for t in terms))
-        document = sa.func.to_tsvector("simple", Complaint.title + " " + Complaint.body)
-        in_messages = sa.exists().where(
-            ComplaintMessage.complaint_id == Complaint.id,
-            sa.func.to_tsvector("simple", ComplaintMessage.body).op("@@")(tsquery),
-        )
-        # Every word must appear somewhere in the complaint or its thread.
+        # Per word, the ids of the complaints whose text or thread contains it: two GIN
+        # bitmap scans. (An OR with a correlated EXISTS would compute to_tsvector row by row.)
         per_term = []
         for t in terms:
             one = sa.func.to_tsquery("simple", f"{t}:*")
-            per_term.append(
-                sa.or_(
-                    document.op("@@")(one),
-                    sa.exists().where(
-                        ComplaintMessage.complaint_id == Complaint.id,
-                        sa.func.to_tsvector("simple", ComplaintMessage.body).op("@@")(one),
-                    ),
-                )
+            document = sa.func.to_tsvector("simple", Complaint.title + " " + Complaint.body)
+            own = sa.select(Complaint.id).where(document.op("@@")(one))
+            thread = sa.select(ComplaintMessage.complaint_id).where(
+                sa.func.to_tsvector("simple", ComplaintMessage.body).op("@@")(one)
             )
-        return (
-            sa.or_(document.op("@@")(tsquery), in_messages)
-            if len(terms) == 1
-            else sa.and_(*per_term)
-        )
+            per_term.append(Complaint.id.in_(sa.union(own, thread)))
+        return sa.and_(*per_term)
     return _like_condition(terms)
+
+
+def row_search_condition(q: str) -> sa.ColumnElement[bool]:
+    """The same match as ``search_condition`` on PostgreSQL, checked row by row.
+
+    Cheap for the few rows of a probe window (to_tsvector of one complaint and its 1–3
+    messages), ruinous over a million rows: used only inside ``PROBE_WINDOW``.
+    """
+    per_term = []
+    for t in _terms(q):
+        one = sa.func.to_tsquery("simple", f"{t}:*")
+        document = sa.func.to_tsvector("simple", Complaint.title + " " + Complaint.body)
+        in_thread = sa.exists().where(
+            ComplaintMessage.complaint_id == Complaint.id,
+            sa.func.to_tsvector("simple", ComplaintMessage.body).op("@@")(one),
+        )
+        per_term.append(sa.or_(document.op("@@")(one), in_thread))
+    return sa.and_(*per_term) if per_term else sa.true()
 
 
 def _like_condition(terms: list[str]) -> sa.ColumnElement[bool]:
@@ -174,13 +208,12 @@ def _like_condition(terms: list[str]) -> sa.ColumnElement[bool]:
     return sa.and_(*conditions)
 
 
-def _conditions(session: Session, f: QueueFilter, viewer: User, now: datetime) -> list:
+def _conditions(
+    session: Session, f: QueueFilter, viewer: User, now: datetime, *, search: bool = True
+) -> list:
     conds = [visible_to(viewer)]
-    statuses = f.statuses
-    if f.view in ("saya", "belum_ditugaskan", "terlambat") and not statuses:
-        statuses = OPEN
-    if statuses:
-        conds.append(Complaint.status.in_(statuses))
+    if f.statuses or f.view in ("saya", "belum_ditugaskan", "terlambat"):
+        conds.append(Complaint.status.in_(_wanted_statuses(f)))
     if f.view == "saya" or f.assignee == "saya":
         conds.append(Complaint.assignee_id == viewer.id)
     elif f.view == "belum_ditugaskan" or f.assignee == "kosong":
@@ -188,7 +221,9 @@ def _conditions(session: Session, f: QueueFilter, viewer: User, now: datetime) -
     elif f.assignee and f.assignee.isdigit():
         conds.append(Complaint.assignee_id == int(f.assignee))
     if f.unit:
-        conds.append(Complaint.unit.has(Unit.slug == f.unit))
+        # The id first: a plain equality the (unit_id, created_at) index serves.
+        unit_id = session.scalar(sa.select(Unit.id).where(Unit.slug == f.unit))
+        conds.append(Complaint.unit_id == (unit_id if unit_id is not None else -1))
     if f.category:
         category = session.scalar(sa.select(Category).where(Category.slug == f.category))
         ids = [category.id, *[c.id for c in category.children]] if category else [-1]
@@ -215,18 +250,18 @@ def _conditions(session: Session, f: QueueFilter, viewer: User, now: datetime) -
     if f.date_to:
         end = datetime.combine(f.date_to, time.min, UTC) + timedelta(days=1)
         conds.append(Complaint.created_at < end)
-    if f.q:
+    if f.q and search:
         conds.append(search_condition(f.q, session.get_bind().dialect.name))
     return conds
 
 
-def _order(sort: str) -> tuple[sa.ColumnElement, bool]:
-    """Return the sort key and whether it ascends."""
+def _order(sort: str) -> tuple[sa.ColumnElement, bool, bool]:
+    """Return the sort key, whether it ascends, and whether it can be NULL."""
     return {
-        "terbaru": (Complaint.created_at, False),
-        "terlama": (Complaint.created_at, True),
-        "tenggat": (sa.func.coalesce(Complaint.verification_due, Complaint.answer_due), True),
-        "prioritas": (PRIORITY_ORDER, True),
+        "terbaru": (Complaint.created_at, False, False),
+        "terlama": (Complaint.created_at, True, False),
+        "tenggat": (sa.func.coalesce(Complaint.verification_due, Complaint.answer_due), True, True),
+        "prioritas": (PRIORITY_ORDER, True, False),
     }[sort]
 
 
@@ -246,11 +281,15 @@ def _decode(cursor: str | None) -> tuple[Any, int] | None:
 def _cursor_value(sort: str, raw: Any) -> Any:
     if raw is None:
         return None
-    if sort in ("terbaru", "terlama"):
-        return datetime.fromisoformat(raw)
-    if sort == "tenggat":
-        return date.fromisoformat(raw)
-    return raw
+    try:
+        if sort in ("terbaru", "terlama"):
+            value = datetime.fromisoformat(raw)
+            return value if value.tzinfo else value.replace(tzinfo=UTC)
+        if sort == "tenggat":
+            return date.fromisoformat(raw)
+        return int(raw)
+    except (TypeError, ValueError):
+        return None
 
 
 def _sort_value(sort: str, complaint: Complaint) -> Any:
@@ -259,6 +298,123 @@ def _sort_value(sort: str, complaint: Complaint) -> Any:
     if sort == "tenggat":
         return complaint.verification_due or complaint.answer_due
     return {"mendesak": 0, "tinggi": 1, "normal": 2, "rendah": 3}[complaint.priority.value]
+
+
+def page_statement(
+    session: Session,
+    f: QueueFilter,
+    viewer: User,
+    *,
+    cursor: str | None = None,
+    size: int = PAGE_SIZE,
+    now: datetime | None = None,
+) -> sa.Select:
+    """Return the SELECT of one page (``size`` + 1 rows, to know whether another follows)."""
+    now = now or datetime.now(UTC)
+    conds = _conditions(session, f, viewer, now)
+    return _ordered_page(sa.select(Complaint).where(*conds), f, cursor, size)
+
+
+def _probing(session: Session, f: QueueFilter) -> bool:
+    return bool(f.q and _terms(f.q)) and session.get_bind().dialect.name == "postgresql"
+
+
+def _probe_window(
+    session: Session, f: QueueFilter, viewer: User, now: datetime, cursor: str | None
+) -> sa.Subquery:
+    """The next ``PROBE_WINDOW`` complaints of the queue without the search, each marked."""
+    conds = _conditions(session, f, viewer, now, search=False)
+    inner = _ordered_page(
+        sa.select(Complaint.id, Complaint.status, row_search_condition(f.q).label("matched")).where(
+            *conds
+        ),
+        f,
+        cursor,
+        PROBE_WINDOW - 1,
+    )
+    return inner.subquery()
+
+
+def _ordered_page(stmt: sa.Select, f: QueueFilter, cursor: str | None, size: int) -> sa.Select:
+    key, ascending, nullable = _order(f.sort)
+    after = _decode(cursor)
+    if after is not None:
+        value = _cursor_value(f.sort, after[0])
+        if nullable and value is None:
+            stmt = stmt.where(
+                key.is_(None), Complaint.id > after[1] if ascending else Complaint.id < after[1]
+            )
+        elif nullable:
+            stmt = stmt.where(
+                sa.or_(key > value, sa.and_(key == value, Complaint.id > after[1]), key.is_(None))
+            )
+        elif value is not None:
+            # A row-value comparison: one range on the (key, id) index, however deep the page.
+            row = sa.tuple_(key, Complaint.id)
+            stmt = stmt.where(row > (value, after[1]) if ascending else row < (value, after[1]))
+    if nullable:
+        order = [key.asc().nulls_last(), Complaint.id.asc()]
+    else:  # NOT NULL keys: a plain ORDER BY, which an index can deliver without sorting
+        order = [key.asc(), Complaint.id.asc()] if ascending else [key.desc(), Complaint.id.desc()]
+    return stmt.order_by(*order).limit(size + 1)
+
+
+def counts(
+    session: Session,
+    f: QueueFilter,
+    viewer: User,
+    *,
+    now: datetime | None = None,
+    cap: int = COUNT_CAP,
+) -> QueueCounts:
+    """Count the matching complaints per status, each count stopping at ``cap``.
+
+    One statement of one bounded subquery per status: at most ``cap`` + 1 index entries each,
+    whatever the size of the table. The status filter itself does not apply (the badges show
+    every status); the total is the sum over the statuses asked for.
+    """
+    now = now or datetime.now(UTC)
+    base = _conditions(session, QueueFilter(**{**f.__dict__, "statuses": ()}), viewer, now)
+    wanted = {s.value for s in _wanted_statuses(f)}
+    if f.q and _probing(session, f):
+        window = _probe_window(session, f, viewer, now, None)
+        matched = list(session.scalars(sa.select(window.c.status).where(window.c.matched)))
+        if len(matched) >= PAGE_SIZE:  # a common word: this many in the window, more beyond
+            tally: dict[str, int] = {}
+            return QueueCounts(len(matched) - 1, tally, frozenset(), True)
+    if f.q:
+        # A search runs once: the statuses of at most ``cap`` + 1 matches, counted here (the
+        # badges then cover the statuses asked for).
+        conds = _conditions(session, f, viewer, now)
+        sample = list(session.scalars(sa.select(Complaint.status).where(*conds).limit(cap + 1)))
+        if len(sample) > cap:
+            return QueueCounts(cap, {}, frozenset(), True)
+        tally: dict[str, int] = {}
+        for status in sample:
+            tally[status.value] = tally.get(status.value, 0) + 1
+        return QueueCounts(len(sample), tally)
+    # Only the statuses the filter can match: a bounded count over a status the filter
+    # excludes would scan its whole partition to find nothing.
+    statuses = [s for s in ComplaintStatus if s.value in wanted or not (f.statuses or f.view)]
+    if f.overdue or f.view == "terlambat":
+        statuses = [s for s in statuses if s in (S_OVERDUE_ABLE)]
+    columns = []
+    for status in statuses:
+        bounded = (
+            sa.select(sa.literal(1)).where(*base, Complaint.status == status).limit(cap + 1)
+        ).subquery()
+        columns.append(sa.select(sa.func.count()).select_from(bounded).scalar_subquery())
+    row = session.execute(sa.select(*columns)).one()
+    by_status = {s.value: min(n, cap) for s, n in zip(statuses, row, strict=True) if n}
+    capped = frozenset(s.value for s, n in zip(statuses, row, strict=True) if n > cap)
+    total = sum(n for status, n in by_status.items() if status in wanted)
+    return QueueCounts(total, by_status, capped, bool(capped & wanted))
+
+
+def _wanted_statuses(f: QueueFilter) -> tuple[ComplaintStatus, ...]:
+    if f.view in ("saya", "belum_ditugaskan", "terlambat") and not f.statuses:
+        return OPEN
+    return f.statuses or tuple(ComplaintStatus)
 
 
 def page(
@@ -273,59 +429,39 @@ def page(
 ) -> QueuePage:
     """Return one page of the queue after ``cursor`` (keyset pagination: deep pages stay cheap)."""
     now = now or datetime.now(UTC)
-    conds = _conditions(session, f, viewer, now)
-    key, ascending = _order(f.sort)
-    stmt = (
-        sa.select(Complaint)
-        .where(*conds)
-        .options(
-            selectinload(Complaint.unit),
-            selectinload(Complaint.category),
-            selectinload(Complaint.assignee),
-        )
+    options = (
+        selectinload(Complaint.unit).selectinload(Unit.parent),
+        selectinload(Complaint.category),
+        selectinload(Complaint.assignee),
     )
-    after = _decode(cursor)
-    if after is not None:
-        value = _cursor_value(f.sort, after[0])
-        if value is None:
-            stmt = stmt.where(
-                key.is_(None), Complaint.id > after[1] if ascending else Complaint.id < after[1]
-            )
-        elif ascending:
-            stmt = stmt.where(
-                sa.or_(key > value, sa.and_(key == value, Complaint.id > after[1]), key.is_(None))
-            )
-        else:
-            stmt = stmt.where(sa.or_(key < value, sa.and_(key == value, Complaint.id < after[1])))
-    order = (
-        [key.asc().nulls_last(), Complaint.id.asc()]
-        if ascending
-        else [key.desc().nulls_last(), Complaint.id.desc()]
-    )
-    rows = list(session.scalars(stmt.order_by(*order).limit(size + 1)))
+    rows = None
+    if _probing(session, f) and size < PROBE_WINDOW:
+        window = _probe_window(session, f, viewer, now, cursor)
+        found = session.execute(sa.select(window.c.id, window.c.matched)).all()
+        ids = [ident for ident, matched in found if matched]
+        if len(ids) > size or len(found) < PROBE_WINDOW:  # a full page, or the window was all
+            ids = ids[: size + 1]
+            by_id = {
+                c.id: c
+                for c in session.scalars(
+                    sa.select(Complaint).where(Complaint.id.in_(ids)).options(*options)
+                )
+            }
+            rows = [by_id[i] for i in ids]
+    if rows is None:
+        stmt = page_statement(session, f, viewer, cursor=cursor, size=size, now=now)
+        rows = list(session.scalars(stmt.options(*options)))
     next_cursor = None
     if len(rows) > size:
         rows = rows[:size]
         last = rows[-1]
         next_cursor = _encode(_sort_value(f.sort, last), last.id)
-    total, by_status = 0, {}
-    if with_counts:
-        total = session.scalar(sa.select(sa.func.count(Complaint.id)).where(*conds))
-        base = [
-            c
-            for c in _conditions(
-                session, QueueFilter(**{**f.__dict__, "statuses": ()}), viewer, now
-            )
-        ]
-        by_status = dict(
-            session.execute(
-                sa.select(Complaint.status, sa.func.count(Complaint.id))
-                .where(*base)
-                .group_by(Complaint.status)
-            ).all()
-        )
-        by_status = {getattr(k, "value", k): v for k, v in by_status.items()}
-    return QueuePage(rows, next_cursor, total, by_status)
+    if not with_counts:
+        return QueuePage(rows, next_cursor, 0)
+    counted = counts(session, f, viewer, now=now)
+    return QueuePage(
+        rows, next_cursor, counted.total, counted.by_status, counted.capped, counted.total_capped
+    )
 
 
 def iter_all(session: Session, f: QueueFilter, viewer: User, *, batch: int = 500):
