@@ -48,6 +48,14 @@ class Category(db.Model):
     )
 
 
+# The queue's priority order as SQL (``%s``: the column), written once so the query and its
+# expression index match.
+PRIORITY_RANK_SQL = (
+    "CASE %s WHEN 'mendesak' THEN 0 WHEN 'tinggi' THEN 1 WHEN 'normal' THEN 2"
+    " WHEN 'rendah' THEN 3 ELSE 4 END"
+)
+
+
 class Complaint(db.Model):
     """One complaint about a unit, from any channel, with its status and deadlines."""
 
@@ -133,6 +141,15 @@ class Complaint(db.Model):
         sa.Index("ix_complaint_status_created_at", "status", "created_at", "id"),
         sa.Index("ix_complaint_assignee_created_at", "assignee_id", "created_at", "id"),
         sa.Index("ix_complaint_unit_created_at", "unit_id", "created_at", "id"),
+        # Per-status counts within a unit, a channel or one inspector's work, from the index
+        # alone (unit_id: recusal is checked there too); the priority order by its rank
+        # (migration 0009; portal/services/queue.py).
+        sa.Index("ix_complaint_unit_status", "unit_id", "status"),
+        sa.Index("ix_complaint_assignee_status", "assignee_id", "status", "unit_id"),
+        sa.Index("ix_complaint_channel_status", "channel", "status", "unit_id"),
+        sa.Index(
+            "ix_complaint_priority_rank", sa.text(f"({PRIORITY_RANK_SQL % 'priority'})"), "id"
+        ),
     )
 
 

@@ -23,6 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from models import Category, Complaint, ComplaintMessage, Unit, User
+from models.complaint import PRIORITY_RANK_SQL
 from models.enums import Channel, ComplaintStatus, Privacy
 
 OPEN = (
@@ -43,9 +44,9 @@ S_OVERDUE_ABLE = (
 # would take seconds; a rarer word falls back to the GIN indexes, fast for a small set.
 PROBE_WINDOW = 1000
 COUNT_CAP = 1000  # counts stop here ("more than 1000"): exact below, bounded work above
-PRIORITY_ORDER = sa.case(
-    {"mendesak": 0, "tinggi": 1, "normal": 2, "rendah": 3}, value=Complaint.priority, else_=4
-)
+# Literal SQL, not a CASE with bound values: it must match the expression index of migration
+# 0009 word for word, so that the priority order is read from the index, never sorted.
+PRIORITY_ORDER = sa.literal_column(f"({PRIORITY_RANK_SQL % 'complaint.priority'})", sa.Integer)
 
 
 @dataclass(frozen=True)

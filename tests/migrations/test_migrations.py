@@ -12,13 +12,17 @@ from models import db
 
 
 def _not_fulltext(obj, name, type_, reflected, compare_to) -> bool:
-    """The full-text tables and indexes of migration 0005 are not models."""
+    """The full-text tables and indexes of migration 0005 are not models; an index on an
+    expression is left out too (PostgreSQL gives its SQL back normalised, so the texts differ)."""
     return not (
         (type_ == "table" and name.startswith("complaint_fts"))
         or (type_ == "index" and (name or "").endswith("_fulltext"))
+        or (type_ == "index" and name == "ix_complaint_priority_rank")
     )
 
 
+# The priority-rank index is on an expression, which SQLite cannot reflect to compare.
+@pytest.mark.filterwarnings("ignore:.*expression-based index")
 def test_migrations_match_the_models():
     with db.engine.connect() as conn:
         context = MigrationContext.configure(
