@@ -16,6 +16,7 @@ command is also timed with every module compiled from source, as when bytecode c
 from __future__ import annotations
 
 import argparse
+import contextlib
 import email
 import os
 import re
@@ -29,8 +30,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-import contextlib
 
 from imapclient import IMAPClient  # noqa: E402
 
@@ -78,7 +77,11 @@ def parse_rates(messages: list[bytes]) -> tuple[float, float]:
     return stdlib, ours
 
 
-def fetch_rate(messages: list[bytes], server: dict, work: Path, url: str) -> tuple[float, str]:
+def fetch_rate(
+    messages: list[bytes], server: dict, work: Path, url: str, *, tag: str = ""
+) -> tuple[float, str]:
+    if tag:  # new Message-IDs: a message seen before would only be recognised as a duplicate
+        messages = [m.replace(b"<bench-", f"<bench-{tag}-".encode(), 1) for m in messages]
     config = {
         "ZI_PROFILE": "testing",
         "SQLALCHEMY_DATABASE_URI": url,
@@ -192,6 +195,48 @@ def spool_times(raw_messages: list[bytes], work: Path, runs: int) -> list[float]
     return times
 
 
+TARGET_FETCH = 100.0  # messages per second, in batch
+TARGET_PIPE = 0.5  # seconds per piped message
+
+
+def fetch_profile(server: dict, work: Path, url: str, n: int = 60) -> str:
+    """cProfile of ``mail fetch`` on ``n`` more messages: where a message's time goes."""
+    import cProfile
+    import io
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    fetch_rate(corpus(n), server, work, url, tag="profile")
+    profiler.disable()
+    out = io.StringIO()
+    stats = pstats.Stats(profiler, stream=out).sort_stats("cumulative")
+    stats.print_stats(r"portal/|session.py.*\(commit\)", 14)
+    return "\n".join(line for line in out.getvalue().splitlines() if line.strip())[-3000:]
+
+
+def import_profile(work: Path) -> str:
+    """The slowest imports of one ``zi-mail-ingest`` process (``python -X importtime``)."""
+    env = pipe_env(work, bytecode=True)
+    done = subprocess.run(
+        [sys.executable, "-X", "importtime", "-m", "portal.mail.pipe"],
+        input=corpus(1)[0].replace(b"<bench-", b"<bench-importtime-", 1),
+        env=env,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    rows = []
+    for line in done.stderr.decode(errors="replace").splitlines():
+        parts = line.split("|")
+        if line.startswith("import time:") and len(parts) == 3 and parts[1].strip().isdigit():
+            rows.append((int(parts[1]), parts[2].rstrip()))
+    rows.sort(reverse=True)
+    total = sum(us for us, name in rows if not name.startswith("  "))
+    lines = [f"all imports: {total / 1e6:.2f} s (cumulative µs, top-level and their biggest parts)"]
+    lines += [f"{us:>9} {name}" for us, name in rows[:14]]
+    return "\n".join(lines)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="150 messages, 5 pipe runs")
@@ -204,6 +249,7 @@ def main() -> None:
     url = os.environ.get("ZI_BENCH_DATABASE_URL") or f"sqlite:///{work / 'fetch.db'}"
     with run_dovecot() as server:
         rate, outcome = fetch_rate(messages, server, work, url)
+        why_fetch = fetch_profile(server, work, url) if rate < TARGET_FETCH else ""
     piped = pipe_figures(work, runs)
     spooled = spool_times(corpus(runs), work, runs)
     size_mb = sum(len(m) for m in messages) / 1e6
@@ -228,6 +274,40 @@ def main() -> None:
         "| one `scripts/zi-mail-spool` process (pipe; the worker then stores it), median of "
         f"{runs} (wall) | {statistics.median(spooled):.3f} s |"
     )
+    lean = statistics.median(piped[0][1])
+    spool = statistics.median(spooled)
+    print("\n| target | figure | result |\n|---|---|---|")
+    print(
+        f"| `mail fetch` ≥ {TARGET_FETCH:.0f} msg/s | {rate:.0f} msg/s |"
+        f" {'met' if rate >= TARGET_FETCH else 'MISSED'} |"
+    )
+    print(
+        f"| piped message < {TARGET_PIPE} s, synchronous (`zi-mail-ingest`) | {lean:.2f} s |"
+        f" {'met' if lean < TARGET_PIPE else 'MISSED'} |"
+    )
+    print(
+        f"| piped message < {TARGET_PIPE} s, spooled (`scripts/zi-mail-spool`, stored by the"
+        f" worker) | {spool:.3f} s | {'met' if spool < TARGET_PIPE else 'MISSED'} |"
+    )
+    if why_fetch:
+        print("\nWhy `mail fetch` is slower (cProfile of 60 more messages, cumulative):\n")
+        print(f"```text\n{why_fetch}\n```")
+        print(
+            "\nEach message is its own transaction (parse, thread, store with the full-text"
+            " triggers, the statistics rollup, the acknowledgement in the outbox, one commit with"
+            " its fsync); committing a batch of messages at once would share the fsync but"
+            " widen what a failure re-reads."
+        )
+    if lean >= TARGET_PIPE:
+        print("\nWhy a synchronous pipe process is slower (`python -X importtime`):\n")
+        print(f"```text\n{import_profile(work)}\n```")
+        print(
+            "\nAlmost all of it is importing Flask, SQLAlchemy and the models before the first"
+            " byte is parsed. What meets the target: the spooled pipe (standard library only,"
+            " fsync before it answers, so nothing is lost) with the worker storing the message"
+            " within a pass; a long-running receiver (LMTP in the worker) would remove the"
+            " start-up entirely."
+        )
 
 
 if __name__ == "__main__":
