@@ -75,6 +75,9 @@ def machine() -> list[str]:
         f"- Python: {platform.python_version()} ({platform.python_implementation()})",
         f"- SQLite: {sqlite3.sqlite_version}",
         f"- PostgreSQL: {postgres_version()}",
+        # Figures from a machine busy with other work are slower; the load says how busy.
+        "- Load average at the start (1, 5, 15 min): "
+        + (", ".join(f"{x:.2f}" for x in os.getloadavg()) if hasattr(os, "getloadavg") else "?"),
     ]
 
 
