@@ -1,16 +1,20 @@
 """Web intake throughput: concurrent clients filing /lapor through gunicorn, portal beside bare.
 
 For each database (a fresh SQLite file in WAL mode; PostgreSQL at ZI_BENCH_DATABASE_URL, created
-and dropped here, skipped with a note when unreachable) this starts the portal under gunicorn on
-127.0.0.1 with 2 workers, drives it with N virtual clients for a fixed time (each client keeps
-its cookies, GETs /lapor, reads csrf_token and form_token, POSTs the filled form; a success is a
-302 to /lapor/terkirim), then does the same against bench/bare_app.py (Flask-WTF form + one
-INSERT) under the same gunicorn settings, then the portal again with a ~200 KB photo attached.
+and dropped here, skipped with a note when unreachable) this starts the portal and
+bench/bare_app.py (Flask-WTF form + one INSERT) under the same gunicorn settings (127.0.0.1,
+2 workers each) and drives them with N virtual clients (each keeps its cookies, GETs /lapor,
+reads csrf_token and form_token, POSTs the filled form; a success is a 302 to /lapor/terkirim).
+The two apps take turns in short slices (--rounds), so that load from other processes on a
+shared machine falls on both alike; then the portal runs again with a ~200 KB photo attached.
+Besides rate and latency, each row gives the CPU time per submission of the server processes,
+of the database server (PostgreSQL) and of this load generator: those depend far less on the
+machine's other load than the rate does.
 Prints a Markdown table, the portal/bare ratio and the targets (ratio >= 0.6; p95 < 150 ms at 50
 clients); when one is missed, a cProfile of in-process POSTs shows why.
 
     .venv/bin/python bench/web_intake.py [--quick] [--clients 50] [--duration 20]
-        [--worker-class gthread|sync] [--compare-workers]
+        [--rounds 4] [--worker-class gthread|sync] [--compare-workers]
 """
 
 from __future__ import annotations
@@ -98,7 +102,10 @@ def stop_all() -> None:
 
 @contextlib.contextmanager
 def gunicorn(app: str, env: dict, worker_class: str, chdir: Path, log: Path):
-    """Run ``app`` under gunicorn with 2 workers on a free loopback port; yield the port."""
+    """Run ``app`` under gunicorn with 2 workers on a free loopback port.
+
+    Yield the port and a function listing the server's processes (for CPU accounting).
+    """
     port = free_port()
     cmd = [str(VENV_BIN / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}", "--chdir", str(chdir)]
     cmd += ["-k", worker_class, "--backlog", "2048", "--timeout", "60"]
@@ -124,7 +131,7 @@ def gunicorn(app: str, env: dict, worker_class: str, chdir: Path, log: Path):
             if proc.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"{app} did not start; see {log}:\n{log.read_text()[-2000:]}")
             time.sleep(0.1)
-        yield port
+        yield port, lambda: session_pids(proc.pid)
     finally:
         stop(proc)
 
@@ -204,12 +211,57 @@ class Client:
         return response.status == 302 and location.endswith("/lapor/terkirim"), elapsed
 
 
-def load(port: int, clients: int, warmup: float, duration: float, attach: bytes | None) -> dict:
-    """Run ``clients`` visitors for warm-up + duration; count only POSTs inside the window."""
+def cpu_ms(pids: list[int]) -> float:
+    """Return the CPU time (user + system, all threads) the processes ``pids`` used so far."""
+    total = 0
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+    return total * 1000 / os.sysconf("SC_CLK_TCK")
+
+
+def session_pids(sid: int) -> list[int]:
+    """Return the processes of session ``sid`` (a gunicorn master and its workers)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            if int(stat.read_text().rsplit(")", 1)[1].split()[3]) == sid:
+                pids.append(int(stat.parent.name))
+    return pids
+
+
+def load(
+    port: int,
+    clients: int,
+    warmup: float,
+    duration: float,
+    attach: bytes | None,
+    server_pids=lambda: [],
+    db_pids=lambda: [],
+) -> dict:
+    """Run ``clients`` visitors for warm-up + duration; count only POSTs inside the window.
+
+    Also measure, over the same window, the CPU time the server, the database and this load
+    generator used per submission: on a shared machine those vary less than the rate does.
+    """
     tally = Tally()
     start = time.monotonic() + warmup
     end = start + duration
     counter = iter(range(10**9))
+    cpu: dict[str, float] = {}
+
+    def meter() -> None:
+        time.sleep(max(0.0, start - time.monotonic()))
+        servers, databases = server_pids(), db_pids()
+        before = cpu_ms(servers), cpu_ms(databases), time.process_time()
+        time.sleep(max(0.0, end - time.monotonic()))
+        after = cpu_ms(servers), cpu_ms(databases), time.process_time()
+        cpu.update(
+            server=after[0] - before[0],
+            db=after[1] - before[1],
+            client=(after[2] - before[2]) * 1000,
+        )
 
     def visitor() -> None:
         client = Client(port)
@@ -231,22 +283,39 @@ def load(port: int, clients: int, warmup: float, duration: float, attach: bytes 
         client.conn.close()
 
     threads = [threading.Thread(target=visitor, daemon=True) for _ in range(clients)]
+    threads.append(threading.Thread(target=meter, daemon=True))
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(end - time.monotonic() + 60)
-    ordered = sorted(tally.latencies)
+    return summary(
+        [{"latencies": tally.latencies, "errors": tally.errors, "seconds": duration, **cpu}]
+    )
+
+
+def summary(slices: list[dict]) -> dict:
+    """Add up measured slices: rate over their total time, percentiles over all latencies."""
+    ordered = sorted(ms for one in slices for ms in one["latencies"])
+    seconds = sum(one["seconds"] for one in slices)
+    per_sub = max(1, len(ordered))
 
     def pct(p: float) -> float:
         return ordered[min(len(ordered) - 1, int(len(ordered) * p))] if ordered else float("nan")
 
+    def cpu(kind: str) -> float:
+        return sum(one.get(kind, float("nan")) for one in slices) / per_sub
+
     return {
-        "rate": len(ordered) / duration,
+        "rate": len(ordered) / seconds,
         "n": len(ordered),
         "p50": statistics.median(ordered) if ordered else float("nan"),
         "p95": pct(0.95),
         "p99": pct(0.99),
-        "errors": tally.errors,
+        "errors": sum(one["errors"] for one in slices),
+        "server_ms": cpu("server"),
+        "db_ms": cpu("db"),
+        "client_ms": cpu("client"),
+        "slices": slices,
     }
 
 
@@ -288,6 +357,22 @@ def pg_prepare(url: str) -> str | None:
     return None
 
 
+def db_backends(url: str) -> list[int]:
+    """Return the PostgreSQL server processes connected to the bench database now."""
+    import sqlalchemy as sa
+
+    engine = sa.create_engine(url)
+    try:
+        with engine.connect() as connection:
+            query = sa.text(
+                "SELECT pid FROM pg_stat_activity"
+                " WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            return [pid for (pid,) in connection.execute(query)]
+    finally:
+        engine.dispose()
+
+
 def pg_drop(url: str) -> None:
     import sqlalchemy as sa
 
@@ -324,7 +409,8 @@ def init_portal(env: dict, work: Path) -> None:
 def row(db: str, app: str, clients: int, r: dict) -> str:
     return (
         f"| {db} | {app} | {clients} | {r['rate']:.1f} | {r['p50']:.1f} | {r['p95']:.1f} | "
-        f"{r['p99']:.1f} | {r['errors']} |"
+        f"{r['p99']:.1f} | {r['errors']} | {r['server_ms']:.1f} | {r['db_ms']:.1f} | "
+        f"{r['client_ms']:.1f} |"
     )
 
 
@@ -355,7 +441,7 @@ def profile(iterations: int, work: Path) -> str:
         organisation.create_unit(db.session, agency, name=UNIT, eselon=Eselon.II)
         db.session.commit()
     client = app.test_client()
-    profiler = cProfile.Profile()
+    profiler = cProfile.Profile(time.thread_time)  # CPU time: other processes do not count
     for i in range(iterations):
         page = client.get("/lapor").get_data(as_text=True)
         data = dict(TOKEN.findall(page))
@@ -386,14 +472,26 @@ def bench_database(label, url, work, args, image, results):
 
     init_db(url)
     warm, dur, n = args.warmup, args.duration, args.clients
-    with gunicorn("portal:create_app()", env, args.worker_class, ROOT, work / "gunicorn.log") as p:
-        print(f"  {label}: portal…", file=sys.stderr, flush=True)
-        results.append((label, "portal", load(p, n, warm, dur, None)))
+    backends = (lambda: db_backends(url)) if url.startswith("postgresql") else (lambda: [])
+    log = work / "gunicorn.log"
+    # Both servers run side by side (an idle one costs nothing) and take turns under load, in
+    # short slices: on a shared machine, load from elsewhere then falls on both alike.
+    with (
+        gunicorn("portal:create_app()", env, args.worker_class, ROOT, log) as (portal, portal_pids),
+        gunicorn("bare_app:app", env, args.worker_class, BENCH, log) as (bare, bare_pids),
+    ):
+        slices: dict[str, list[dict]] = {"portal": [], "bare": []}
+        for turn in range(args.rounds):
+            for app, port, pids in (("portal", portal, portal_pids), ("bare", bare, bare_pids)):
+                print(f"  {label}: {app} {turn + 1}/{args.rounds}…", file=sys.stderr, flush=True)
+                ramp = warm if turn == 0 else min(warm, 0.5)
+                run = load(port, n, ramp, dur / args.rounds, None, pids, backends)
+                slices[app] += run["slices"]
+        results.append((label, "portal", summary(slices["portal"])))
         print(f"  {label}: portal + photo…", file=sys.stderr, flush=True)
-        results.append((label, "portal + 200 KB photo", load(p, n, warm / 2, dur, image)))
-    with gunicorn("bare_app:app", env, args.worker_class, BENCH, work / "gunicorn.log") as p:
-        print(f"  {label}: bare…", file=sys.stderr, flush=True)
-        results.append((label, "bare", load(p, n, warm, dur, None)))
+        photo_run = load(portal, n, warm / 2, dur, image, portal_pids, backends)
+        results.append((label, "portal + 200 KB photo", photo_run))
+        results.append((label, "bare", summary(slices["bare"])))
 
 
 def compare_workers(args, work: Path) -> None:
@@ -404,7 +502,7 @@ def compare_workers(args, work: Path) -> None:
         sub.mkdir()
         env = server_env(sub, f"sqlite:///{sub / 'portal.db'}")
         init_portal(env, sub)
-        with gunicorn("portal:create_app()", env, kind, ROOT, sub / "gunicorn.log") as port:
+        with gunicorn("portal:create_app()", env, kind, ROOT, sub / "gunicorn.log") as (port, _):
             r = load(port, args.clients, args.warmup, args.duration, None)
         print(f"| {kind} | {r['rate']:.1f} | {r['p95']:.1f} |")
 
@@ -420,6 +518,9 @@ def main() -> None:
     parser.add_argument("--duration", type=float, default=None, help="seconds, default 20")
     parser.add_argument("--warmup", type=float, default=None, help="seconds, default 3")
     parser.add_argument(
+        "--rounds", type=int, default=None, help="turns portal/bare take (default 4, --quick 2)"
+    )
+    parser.add_argument(
         "--worker-class",
         default="gthread",
         choices=("gthread", "sync"),
@@ -431,6 +532,7 @@ def main() -> None:
     args.clients = max(1, min(args.clients or (20 if args.quick else 50), 500))
     args.duration = max(1.0, min(args.duration or (5.0 if args.quick else 20.0), 600.0))
     args.warmup = args.warmup if args.warmup is not None else (1.0 if args.quick else 3.0)
+    args.rounds = max(1, min(args.rounds or (2 if args.quick else 4), 20))
     args.profile_iterations = args.profile_iterations or (50 if args.quick else 200)
     signal.signal(signal.SIGTERM, _interrupted)
 
@@ -473,8 +575,11 @@ def main() -> None:
         f" on 127.0.0.1; {args.clients} clients for {args.duration:.0f} s after"
         f" {args.warmup:.0f} s warm-up; photo {len(image) // 1024} KB; latency is the POST's.\n"
     )
-    print("| database | app | clients | submissions/s | p50 ms | p95 ms | p99 ms | errors |")
-    print("|---|---|---|---|---|---|---|---|")
+    print(
+        "| database | app | clients | submissions/s | p50 ms | p95 ms | p99 ms | errors"
+        " | server CPU ms/sub | database CPU ms/sub | load generator CPU ms/sub |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
     for db, app, r in results:
         print(row(db, app, args.clients, r))
     print()

@@ -6,10 +6,11 @@ the form again with every value and parks the files that were fine (see ``stagin
 
 from __future__ import annotations
 
+import re
 import secrets
+from collections.abc import Sequence
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from flask import (
     Response,
     current_app,
@@ -23,12 +24,16 @@ from flask import (
 )
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_wtf.csrf import generate_csrf
+from markupsafe import escape
 from werkzeug.datastructures import FileStorage
 
-from models import Category, Unit, db
+from models import db
 from models.enums import Channel, Privacy
 
 from ..extensions import csrf, limiter
+from ..services import choices
+from ..services.choices import UnitChoice
 from ..services.evidence import Upload
 from ..services.intake import (
     ComplaintSubmission,
@@ -49,6 +54,12 @@ FIELD_OF = {  # intake service field → form field
     "contact.phone": "contact_phone",
 }
 FILED_KEY = "filed"
+# The blank form is the same for every visitor but for two values, the CSRF token and the form's
+# one-time token: it is rendered once per language (and version of the pick lists, see
+# services/choices.py) with these marks in their place, and each visit fills them in.
+_MARK = secrets.token_hex(16)
+CSRF_MARK, FORM_MARK = f"zi-csrf-{_MARK}", f"zi-form-{_MARK}"
+_MARKS = re.compile(f"({re.escape(CSRF_MARK)}|{re.escape(FORM_MARK)})")
 
 
 @dataclass(frozen=True)
@@ -59,39 +70,40 @@ class CategoryGroup:
 
 def category_groups() -> list[CategoryGroup]:
     """Return active categories grouped as in DESIGN.md §4, in the visitor's language."""
-    english = str(get_locale()) == "en"
-    tops = db.session.scalars(
-        sa.select(Category)
-        .where(Category.parent_id.is_(None), Category.active)
-        .order_by(Category.position)
-    ).all()
+    locale = str(get_locale())
+    return choices.memo(current_app, ("groups", locale), lambda: _category_groups(locale))
+
+
+def _category_groups(locale: str) -> list[CategoryGroup]:
+    english = locale == "en"
     groups, others = [], []
-    for top in tops:
+    for top in choices.category_choices(db.session):
         label = top.name_en if english else top.name
-        children = [c for c in top.children if c.active]
-        if children:
+        if top.children:
             groups.append(
                 CategoryGroup(
                     label,
                     [
-                        (c.slug, c.name_en if english else c.name, c.default_privacy.value)
-                        for c in children
+                        (c.slug, c.name_en if english else c.name, c.default_privacy)
+                        for c in top.children
                     ],
                 )
             )
         else:
-            others.append((top.slug, label, top.default_privacy.value))
+            others.append((top.slug, label, top.default_privacy))
     if others:
         groups.append(CategoryGroup(_("Lainnya"), others))
     return groups
 
 
-def unit_options() -> list[Unit]:
+def unit_options(*, fresh: bool = False) -> Sequence[UnitChoice]:
     """Return every unit for the picker (the datalist filters as the reporter types)."""
-    return list(db.session.scalars(sa.select(Unit).order_by(Unit.name)))
+    if fresh:
+        return choices.unit_choices(db.session)
+    return choices.memo(current_app, "units", lambda: choices.unit_choices(db.session))
 
 
-def resolve_unit(form: ReportForm) -> tuple[str | None, list[Unit], str | None]:
+def resolve_unit(form: ReportForm) -> tuple[str | None, Sequence[UnitChoice], str | None]:
     """Map what was typed to a unit slug; several matches are returned for the reporter to pick."""
     if form.unit_unknown.data:
         return None, [], None
@@ -100,15 +112,20 @@ def resolve_unit(form: ReportForm) -> tuple[str | None, list[Unit], str | None]:
     typed = (form.unit.data or "").strip()
     if not typed:
         return None, [], _("Pilih unit dari daftar, atau centang 'Saya tidak tahu nama unitnya'.")
-    units = unit_options()
-    exact = [
-        u
-        for u in units
-        if typed.casefold() in (u.name.casefold(), u.display_name.casefold(), u.slug)
-    ]
+    found = _match_unit(typed, unit_options())
+    if found[0] is None:  # a unit added by another process in the last seconds counts too
+        found = _match_unit(typed, unit_options(fresh=True))
+    return found
+
+
+def _match_unit(
+    typed: str, units: Sequence[UnitChoice]
+) -> tuple[str | None, Sequence[UnitChoice], str | None]:
+    folded = typed.casefold()
+    exact = [u for u in units if folded in (u.name.casefold(), u.display_name.casefold(), u.slug)]
     if len(exact) == 1:
         return exact[0].slug, [], None
-    matches = exact or [u for u in units if typed.casefold() in u.display_name.casefold()]
+    matches = exact or [u for u in units if folded in u.display_name.casefold()]
     if len(matches) == 1:
         return matches[0].slug, [], None
     if matches:
@@ -172,23 +189,75 @@ def render_report(form: ReportForm, *, status: int = 200, candidates=(), notice:
     """Render the form with its values, errors and parked files."""
     if not form.form_token.data:
         form.form_token.data = secrets.token_urlsafe(24)
-    response = make_response(
-        render_template(
-            "public/report.html",
-            form=form,
-            groups=category_groups(),
-            units=unit_options(),
-            candidates=candidates,
-            privacy_help=PRIVACY_HELP,
-            kept=staging.kept(),
-            notice=notice,
-            max_file_mb=current_app.config["EVIDENCE_MAX_FILE_BYTES"] // (1024 * 1024),
-            max_total_mb=current_app.config["EVIDENCE_MAX_TOTAL_BYTES"] // (1024 * 1024),
-        ),
-        status,
-    )
+    response = make_response(_page(form, candidates=candidates, notice=notice), status)
     response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _page(form: ReportForm, *, candidates=(), notice: str | None = None) -> str:
+    return render_template(
+        "public/report.html",
+        form=form,
+        groups=category_groups(),
+        units=unit_options(),
+        candidates=candidates,
+        privacy_help=PRIVACY_HELP,
+        kept=staging.kept(),
+        notice=notice,
+        max_file_mb=current_app.config["EVIDENCE_MAX_FILE_BYTES"] // (1024 * 1024),
+        max_total_mb=current_app.config["EVIDENCE_MAX_TOTAL_BYTES"] // (1024 * 1024),
+    )
+
+
+def _blank_form() -> Response | None:
+    """Return the blank form from the cached page, or None when this visit needs a render.
+
+    The page is exactly what ``render_report`` makes of a fresh form: only a visit without a
+    query string and without parked files gets it.
+    """
+    if request.query_string or staging.kept():
+        return None
+    config = current_app.config
+    csrf_on = bool(config.get("WTF_CSRF_ENABLED", True))
+    key = (  # everything the page depends on besides the pick lists
+        "blank-form",
+        str(get_locale()),
+        request.script_root,
+        request.path,
+        csrf_on,
+        config.get("DEMO_MODE"),
+        config["EVIDENCE_MAX_FILE_BYTES"],
+        config["EVIDENCE_MAX_TOTAL_BYTES"],
+    )
+    parts = choices.memo(current_app, key, lambda: _blank_form_parts(csrf_on))
+    if parts is None:
+        return None
+    values = {FORM_MARK: secrets.token_urlsafe(24)}
+    if csrf_on:
+        values[CSRF_MARK] = str(escape(generate_csrf()))
+    # Then what rendering does besides the page, in the same order (Flask-Login's context
+    # processor marks a session that holds a CSRF token), so the session ends up the same.
+    current_app.update_template_context({})
+    response = make_response("".join(values.get(part, part) for part in parts))
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _blank_form_parts(csrf_on: bool) -> tuple[str, ...] | None:
+    """Render the blank form with marks for the tokens; split it around them."""
+    form = ReportForm()
+    form.privacy.data = Privacy.RAHASIA.value
+    form.form_token.data = FORM_MARK
+    if csrf_on:
+        form.csrf_token.current_token = CSRF_MARK
+    page = _page(form)
+    parts = tuple(_MARKS.split(page))
+    expected = {FORM_MARK: 1, CSRF_MARK: 1 if csrf_on else 0}
+    if any(parts.count(mark) != n for mark, n in expected.items()):
+        return None  # the template changed how it shows the tokens: render each visit
+    if csrf_on and generate_csrf() in page:
+        return None  # this visitor's own token is in the page too: it must never be shared
+    return parts
 
 
 def _report_flood(_limit) -> Response:
@@ -212,6 +281,10 @@ def _report_flood(_limit) -> Response:
 )
 def report():
     """Show the complaint form, or file the complaint."""
+    if request.method == "GET":
+        blank = _blank_form()
+        if blank is not None:
+            return blank
     form = ReportForm()
     if request.method == "GET":
         if not form.privacy.data:
@@ -246,6 +319,9 @@ def report():
     settings = IntakeSettings.from_config(current_app.config)
     try:
         filed = submit_complaint(db.session, submission, settings)
+        # Read before the commit expires them: reading after would cost one more query.
+        code, filed_at = filed.complaint.code, filed.complaint.created_at
+        content_sha256 = filed.complaint.content_sha256
         db.session.commit()
     except ValidationFailed as exc:
         db.session.rollback()
@@ -263,14 +339,9 @@ def report():
         return render_template("public/already_filed.html", code=exc.complaint.code), 409
     staging.clear()
     signer = ReceiptSigner.from_config(current_app.config)
-    receipt = issue_receipt(
-        signer,
-        code=filed.complaint.code,
-        filed_at=filed.complaint.created_at,
-        content_sha256=filed.complaint.content_sha256,
-    )
+    receipt = issue_receipt(signer, code=code, filed_at=filed_at, content_sha256=content_sha256)
     session[FILED_KEY] = {
-        "code": filed.complaint.code,
+        "code": code,
         "key": filed.access_key,
         "receipt": receipt_text(receipt),
     }

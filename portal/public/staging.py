@@ -55,9 +55,12 @@ def kept() -> list[dict]:
 
 def take(keep_ids: set[str]) -> list[Upload]:
     """Return the parked files the reporter kept (by id), in the order they were parked."""
+    staged = session.get(SESSION_KEY)
+    if not staged:
+        return []
     directory = _dir()
     uploads = []
-    for item in session.get(SESSION_KEY, []):
+    for item in staged:
         path = directory / f"{item['id']}.bin"
         if item["id"] in keep_ids and path.exists():
             uploads.append(Upload(filename=item["name"], content=path.read_bytes()))
@@ -66,7 +69,10 @@ def take(keep_ids: set[str]) -> list[Upload]:
 
 def clear() -> None:
     """Forget and delete this session's parked files (after filing, or when abandoned)."""
+    staged = session.pop(SESSION_KEY, [])
+    if not staged:
+        return
     directory = _dir()
-    for item in session.pop(SESSION_KEY, []):
+    for item in staged:
         (directory / f"{item['id']}.bin").unlink(missing_ok=True)
         (directory / f"{item['id']}.json").unlink(missing_ok=True)

@@ -10,6 +10,7 @@ complaint, its evidence, its events and its acknowledgement exist together or no
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import re
@@ -29,12 +30,12 @@ from models import Category, Complaint, ComplaintEvent, ComplaintMessage, RawSou
 from models.enums import Channel, ComplaintStatus, MessageKind, Privacy
 
 from . import outbox
-from .calendar import WorkCalendar
+from .calendar import DEFAULT_HOLIDAYS_FILE, HolidayData, WorkCalendar, load_holidays
 from .errors import DomainError
 from .evidence import EvidencePolicy, EvidenceRejected, Upload, check_uploads, store_evidence
 from .evidence import stored_bytes as evidence_bytes
 from .receipts import content_digest
-from .sanitize import clean_optional, clean_text
+from .sanitize import clean_optional
 from .tracking import hash_key, new_access_key, new_code
 from .workdays import add_working_days
 
@@ -119,7 +120,27 @@ class IntakeSettings:
 
     @classmethod
     def from_config(cls, config: Mapping[str, Any]) -> IntakeSettings:
-        """Read the settings from the app's configuration."""
+        """Read the settings from the app's configuration.
+
+        The last result is reused while the settings it was read from and the holiday file
+        stay the same: reading the calendar on every request cost more than filing's checks.
+        """
+        global _last_settings
+        try:
+            key = tuple(config.get(name) for name in _SETTINGS_READ)
+            hash(key)
+        except TypeError:  # a list where a string is usual: read it every time
+            return cls._read(config)
+        holiday_data = load_holidays(config.get("HOLIDAYS_FILE") or DEFAULT_HOLIDAYS_FILE)
+        last = _last_settings
+        if last is not None and last[0] == key and last[1] is holiday_data:
+            return last[2]
+        settings = cls._read(config)
+        _last_settings = (key, holiday_data, settings)
+        return settings
+
+    @classmethod
+    def _read(cls, config: Mapping[str, Any]) -> IntakeSettings:
         return cls(
             evidence=EvidencePolicy.from_config(config),
             upload_dir=config["UPLOAD_DIR"],
@@ -130,6 +151,25 @@ class IntakeSettings:
             reopen_window_days=config.get("REOPEN_WINDOW_DAYS", 30),
             holidays=WorkCalendar.from_config(config).holidays,
         )
+
+
+_SETTINGS_READ = (  # every setting that IntakeSettings._read and WorkCalendar.from_config read
+    "EVIDENCE_MAX_FILE_BYTES",
+    "EVIDENCE_MAX_TOTAL_BYTES",
+    "EVIDENCE_MAX_FILES",
+    "EVIDENCE_MAX_IMAGE_PIXELS",
+    "UPLOAD_DIR",
+    "MAIL_FROM",
+    "BABEL_DEFAULT_TIMEZONE",
+    "VERIFICATION_WORKING_DAYS",
+    "FIRST_ANSWER_WORKING_DAYS",
+    "REOPEN_WINDOW_DAYS",
+    "HOLIDAYS_FILE",
+    "HOLIDAYS_EXTRA",
+    "HOLIDAYS_REMOVED",
+    "WEEKEND_DAYS",
+)
+_last_settings: tuple[tuple, HolidayData, IntakeSettings] | None = None
 
 
 @dataclass(frozen=True)
@@ -148,6 +188,13 @@ class _Errors(dict):
         self.setdefault(name, []).append(message)
 
 
+def _clean(value: Any, *, multiline: bool = False) -> str | None:
+    """Return the cleaned text or None; a blank value (most optional fields) skips the parser."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None  # what cleaning whitespace gives, without parsing it as HTML
+    return clean_optional(value, multiline=multiline)
+
+
 def _text(
     errors: _Errors,
     name: str,
@@ -158,7 +205,7 @@ def _text(
     multiline: bool = False,
     label: str,
 ) -> str | None:
-    text = clean_optional(value, multiline=multiline) if not multiline else clean_text(value)
+    text = _clean(value, multiline=multiline)
     length = len(text or "")
     if minimum and length < minimum:
         if length == 0:
@@ -201,10 +248,10 @@ def _incident_date(errors: _Errors, value: date | str | None, today: date) -> da
 
 def _contact(errors: _Errors, contact: Contact, privacy: Privacy | None) -> Contact:
     name = _text(errors, "contact.name", contact.name, maximum=Complaint.NAME_MAX, label=_("Nama"))
-    email = clean_optional(contact.email)
+    email = _clean(contact.email)
     if email and (len(email) > Complaint.EMAIL_MAX or not EMAIL_RE.match(email)):
         errors.add("contact.email", _("Alamat email tidak valid."))
-    phone = clean_optional(contact.phone)
+    phone = _clean(contact.phone)
     if phone and (len(phone) > Complaint.PHONE_MAX or not PHONE_RE.match(phone)):
         errors.add("contact.phone", _("Nomor telepon tidak valid (contoh: 0812 3456 7890)."))
     if privacy == Privacy.ANONIM and name:
@@ -223,12 +270,66 @@ def _contact(errors: _Errors, contact: Contact, privacy: Privacy | None) -> Cont
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,119}$")
 
 
-def _lookup(session: Session, model: type[Category] | type[Unit], slug: object):
+def _slug(value: object) -> str | None:
     # Only well-formed slugs reach the database (a NUL byte would be a driver error).
-    candidate = str(slug or "").strip().lower()
-    if not SLUG_RE.match(candidate):
-        return None
-    return session.scalar(sa.select(model).where(model.slug == candidate))
+    candidate = str(value or "").strip().lower()
+    return candidate if SLUG_RE.match(candidate) else None
+
+
+@dataclass(frozen=True)
+class _Known:
+    """What the database knows before filing: the earlier filing of this form, whether the new
+    code is taken, the category and the unit."""
+
+    earlier: Complaint | None
+    code_taken: bool
+    category: Category | None
+    unit: Unit | None
+
+
+@functools.cache
+def _known_query(token: bool, category: bool, unit: bool) -> sa.Select:
+    """Build the query of ``_read_known`` once per shape: building costs more than running."""
+    seen = Complaint.code == sa.bindparam("code")
+    if token:
+        seen = sa.or_(Complaint.submission_token == sa.bindparam("token"), seen)
+    one_row = sa.select(sa.literal(1).label("one")).subquery()
+    wanted: list[Any] = [Complaint]
+    if category:
+        wanted.append(Category)
+    if unit:
+        wanted.append(Unit)
+    query = sa.select(*wanted).select_from(one_row).outerjoin(Complaint, seen)
+    if category:
+        query = query.outerjoin(Category, Category.slug == sa.bindparam("category"))
+    if unit:
+        query = query.outerjoin(Unit, Unit.slug == sa.bindparam("unit"))
+    return query
+
+
+def _read_known(
+    session: Session, token_hash: str | None, code: str, category_slug: object, unit_slug: object
+) -> _Known:
+    """Read everything filing must check first in one query (each is a unique-index lookup).
+
+    One query instead of four: on a busy database server every round trip costs more than
+    the lookup itself.
+    """
+    category, unit = _slug(category_slug), _slug(unit_slug)
+    params = {"code": code, "token": token_hash, "category": category, "unit": unit}
+    query = _known_query(token_hash is not None, category is not None, unit is not None)
+    rows = session.execute(query, {k: v for k, v in params.items() if v is not None}).all()
+    earlier, code_taken = None, False
+    for row in rows:  # one row, or two when an earlier filing and the code both turned up
+        if row.Complaint is None:
+            continue
+        if token_hash is not None and row.Complaint.submission_token == token_hash:
+            earlier = row.Complaint
+        else:
+            code_taken = True
+    return _Known(
+        earlier, code_taken, getattr(rows[0], "Category", None), getattr(rows[0], "Unit", None)
+    )
 
 
 def _local_today(settings: IntakeSettings, now: datetime) -> date:
@@ -253,19 +354,17 @@ def submit_complaint(
     token_hash = None
     if submission.submission_token:
         token_hash = hashlib.sha256(submission.submission_token.encode()).hexdigest()
-        earlier = session.scalar(
-            sa.select(Complaint).where(Complaint.submission_token == token_hash)
-        )
-        if earlier is not None:
-            raise DuplicateSubmission(earlier)
+    code = new_code()
+    known = _read_known(session, token_hash, code, submission.category, submission.unit)
+    if known.earlier is not None:
+        raise DuplicateSubmission(known.earlier)
 
     unformed = submission.channel in UNFORMED_CHANNELS
-    category = _lookup(session, Category, submission.category)
+    category, unit = known.category, known.unit
     if category is not None and not category.active:
         category = None
     if category is None and (submission.category or not unformed):
         errors.add("category", _("Pilih kategori pengaduan dari daftar."))
-    unit = _lookup(session, Unit, submission.unit)
     if submission.unit and unit is None:
         errors.add("unit", _("Unit tidak ditemukan. Pilih dari daftar, atau pilih 'tidak tahu'."))
     privacy = None
@@ -328,7 +427,7 @@ def submit_complaint(
         raise ValidationFailed(errors)
 
     complaint = Complaint(
-        code=_unused_code(session),
+        code=_unused_code(session) if known.code_taken else code,
         access_key_hash="",
         channel=submission.channel,
         unit=unit,
@@ -355,7 +454,14 @@ def submit_complaint(
     _set_deadlines(complaint, settings, today)
     session.add(complaint)
     message = _inbound_message(
-        session, complaint, body, submission.channel, now, submission.message_id, submission.raw
+        session,
+        complaint,
+        body,
+        submission.channel,
+        now,
+        submission.message_id,
+        submission.raw,
+        flush=False,  # one flush at the end writes it all; evidence flushes what it needs
     )
     attachments = store_evidence(
         session,
@@ -420,6 +526,8 @@ def _inbound_message(
     now: datetime,
     message_id: str | None,
     raw: bytes | None,
+    *,
+    flush: bool = True,
 ) -> ComplaintMessage:
     raw_source = None
     if raw is not None:
@@ -438,7 +546,8 @@ def _inbound_message(
     if raw_source is not None:
         message.raw_source = raw_source
     session.add(message)
-    session.flush()
+    if flush:
+        session.flush()
     return message
 
 
@@ -467,6 +576,8 @@ def _acknowledge(session: Session, complaint: Complaint, settings: IntakeSetting
     """Queue the acknowledgement on the channel the reporter can be reached on."""
     if complaint.reporter_email is None and complaint.reporter_telegram_chat_id is None:
         return  # web/API without contact: the receipt page is the acknowledgement
+    if complaint.id is None:
+        session.flush()  # the outbox row names the complaint by its id
     with force_locale(complaint.language):
         context = {"complaint": complaint}
         subject = _("[%(code)s] Pengaduan Anda telah diterima", code=complaint.code)

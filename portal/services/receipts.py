@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import functools
 import hashlib
 import hmac
 import json
@@ -332,6 +333,12 @@ PUBLIC_KEY_FILENAME = "zi-portal-receipt-key.pem"
 TEXT_WIDTH = 78
 
 
+@functools.lru_cache(maxsize=32)
+def _wrap_fixed(paragraph: str) -> str:
+    """Wrap a paragraph that is the same on every receipt (wrapping costs more than signing)."""
+    return _wrap(paragraph)
+
+
 def _wrap(paragraph: str) -> str:
     return "\n".join(
         line
@@ -406,7 +413,10 @@ class Receipt:
             "key_url": key_url,
             "key_file": PUBLIC_KEY_FILENAME,
         }
-        prose = "\n\n".join(_wrap(p.format(**values)) for p in _EXPLANATION[lang])
+        prose = "\n\n".join(
+            (_wrap if "{code}" in p or "{time}" in p else _wrap_fixed)(p.format(**values))
+            for p in _EXPLANATION[lang]
+        )
         machine = self.payload().decode("ascii") + f"signature:{self.signature}\n"
         return f"{prose}\n\n{machine}"
 

@@ -131,7 +131,9 @@ def _random_step(rng, session, app, world, complaints) -> None:
     if action == "file" or not complaints:
         unit = rng.choice([*world["units"], None])
         channel = rng.choice([Channel.WEB, Channel.EMAIL, Channel.TELEGRAM])
-        category = rng.choice(["pungli", "suap", "penundaan-berlarut", "tidak-kompeten", "aspirasi"])
+        category = rng.choice(
+            ["pungli", "suap", "penundaan-berlarut", "tidak-kompeten", "aspirasi"]
+        )
         days_ago = rng.randint(0, 500)
         now = datetime.now(UTC) - timedelta(days=days_ago, hours=rng.randint(0, 23))
         complaints.append(file(session, app, unit, channel=channel, category=category, now=now))
