@@ -39,10 +39,18 @@ S_OVERDUE_ABLE = (
     ComplaintStatus.VERIFIKASI,
     ComplaintStatus.TINDAK_LANJUT,
 )
-# A search on PostgreSQL first checks the newest PROBE_WINDOW complaints of the filtered queue
-# row by row: a common word fills the page there at once, where its million-row match set
-# would take seconds; a rarer word falls back to the GIN indexes, fast for a small set.
+# A search first probes the filtered queue in its own order: the next PROBE_WINDOW complaints
+# after the cursor (read from the queue's index), each checked by id (SQLite: an FTS5 rowid
+# seek; PostgreSQL: to_tsvector of that complaint and its messages). A common word fills the
+# page there at once, where its half-million-row match set would take seconds to collect and
+# sort; when it does not, windows PROBE_GROWTH times larger follow, up to PROBE_LIMIT rows.
+# A word with fewer than FEW_MATCHES matches (SQLite: counted, stopping there; PostgreSQL: the
+# planner's estimate) skips the probe: its match set is read from the full-text indexes,
+# joined to the filter and sorted, which is cheap for a small set.
 PROBE_WINDOW = 1000
+PROBE_GROWTH = 4
+PROBE_LIMIT = {"sqlite": 64_000, "postgresql": 4_000}
+FEW_MATCHES = {"sqlite": 5_000, "postgresql": 5_000}
 COUNT_CAP = 1000  # counts stop here ("more than 1000"): exact below, bounded work above
 # Literal SQL, not a CASE with bound values: it must match the expression index of migration
 # 0009 word for word, so that the priority order is read from the index, never sorted.
@@ -146,28 +154,40 @@ def _terms(q: str) -> list[str]:
     return [t.lower() for t in _TERM.findall(q)][:8]
 
 
+_FTS = sa.table("complaint_fts", sa.column("rowid"))
+
+
+def _fts_match(terms: list[str]) -> sa.ColumnElement[bool]:
+    """``complaint_fts MATCH`` every term as a prefix (quoted: no FTS5 operator survives)."""
+    query = " ".join(f'"{t}"*' for t in terms)
+    return sa.literal_column("complaint_fts").op("MATCH")(
+        sa.bindparam("fts_query", query, unique=True)
+    )
+
+
+def _pg_term(term: str) -> sa.ColumnElement:
+    return sa.func.to_tsquery("simple", f"{term}:*")
+
+
 def search_condition(q: str, dialect: str) -> sa.ColumnElement[bool]:
     """Match every word of ``q`` (as a prefix) in the title, body or any message.
 
-    Full-text indexes do the work: SQLite FTS5 (table ``complaint_fts``, kept by triggers) and
-    PostgreSQL GIN indexes over ``to_tsvector('simple', …)``; see migration 0005.
+    Full-text indexes do the work: SQLite FTS5 (table ``complaint_fts``, one row per complaint
+    whose rowid is the complaint id, kept by triggers; migration 0010) and PostgreSQL GIN
+    indexes over ``to_tsvector('simple', …)`` (migration 0005). This reads the whole match set:
+    ``page`` probes the queue first (``row_search_condition``) and uses this for rare words.
     """
     terms = _terms(q)
     if not terms:
         return sa.true()
     if dialect == "sqlite":
-        match = " ".join(f'"{t}"*' for t in terms)
-        return Complaint.id.in_(
-            sa.select(sa.column("complaint_id"))
-            .select_from(sa.table("complaint_fts"))
-            .where(sa.text("complaint_fts MATCH :fts_query").bindparams(fts_query=match))
-        )
+        return Complaint.id.in_(sa.select(_FTS.c.rowid).where(_fts_match(terms)))
     if dialect == "postgresql":
         # Per word, the ids of the complaints whose text or thread contains it: two GIN
         # bitmap scans. (An OR with a correlated EXISTS would compute to_tsvector row by row.)
         per_term = []
         for t in terms:
-            one = sa.func.to_tsquery("simple", f"{t}:*")
+            one = _pg_term(t)
             document = sa.func.to_tsvector("simple", Complaint.title + " " + Complaint.body)
             own = sa.select(Complaint.id).where(document.op("@@")(one))
             thread = sa.select(ComplaintMessage.complaint_id).where(
@@ -178,22 +198,28 @@ def search_condition(q: str, dialect: str) -> sa.ColumnElement[bool]:
     return _like_condition(terms)
 
 
-def row_search_condition(q: str) -> sa.ColumnElement[bool]:
-    """The same match as ``search_condition`` on PostgreSQL, checked row by row.
+def row_search_condition(q: str, dialect: str = "postgresql") -> sa.ColumnElement[bool]:
+    """The same match as ``search_condition``, checked for one complaint at a time.
 
-    Cheap for the few rows of a probe window (to_tsvector of one complaint and its 1–3
-    messages), ruinous over a million rows: used only inside ``PROBE_WINDOW``.
+    PostgreSQL: to_tsvector of the complaint and its 1–3 messages, cheap for the rows of a probe
+    window, ruinous over a million rows: used only inside the probe windows. (SQLite probes a
+    window with one FTS5 query instead: see ``_probe_select``.)
     """
+    terms = _terms(q)
+    if not terms:
+        return sa.true()
+    if dialect == "sqlite":  # one row: an FTS5 lookup by rowid
+        return Complaint.id.in_(sa.select(_FTS.c.rowid).where(_fts_match(terms)))
     per_term = []
-    for t in _terms(q):
-        one = sa.func.to_tsquery("simple", f"{t}:*")
+    for t in terms:
+        one = _pg_term(t)
         document = sa.func.to_tsvector("simple", Complaint.title + " " + Complaint.body)
         in_thread = sa.exists().where(
             ComplaintMessage.complaint_id == Complaint.id,
             sa.func.to_tsvector("simple", ComplaintMessage.body).op("@@")(one),
         )
         per_term.append(sa.or_(document.op("@@")(one), in_thread))
-    return sa.and_(*per_term) if per_term else sa.true()
+    return sa.and_(*per_term)
 
 
 def _like_condition(terms: list[str]) -> sa.ColumnElement[bool]:
@@ -317,23 +343,172 @@ def page_statement(
 
 
 def _probing(session: Session, f: QueueFilter) -> bool:
-    return bool(f.q and _terms(f.q)) and session.get_bind().dialect.name == "postgresql"
+    dialect = session.get_bind().dialect.name
+    return bool(f.q and _terms(f.q)) and dialect in ("sqlite", "postgresql")
+
+
+def _probe_select(
+    session: Session,
+    f: QueueFilter,
+    viewer: User,
+    now: datetime,
+    cursor: str | None,
+    window: int = PROBE_WINDOW,
+) -> sa.Select:
+    """The next ``window`` complaints of the queue without the search, each marked.
+
+    Columns: id, status, sort_key (the queue's sort value) and matched. On SQLite the window
+    is checked in one FTS5 query over the window's id range (a prefix term's doclist is
+    merged once per query, so a per-row lookup would merge it once per row).
+    """
+    dialect = session.get_bind().dialect.name
+    conds = _conditions(session, f, viewer, now, search=False)
+    key = _order(f.sort)[0]
+    columns = [Complaint.id, Complaint.status, key.label("sort_key")]
+    base = _ordered_page(sa.select(*columns).where(*conds), f, cursor, window - 1).cte("probe")
+    if dialect != "sqlite":
+        # Each text of the window made a tsvector once (two CTEs, each read once per word):
+        # its complaints' title and body, and its messages; then, per word, which contain it.
+        docs = (
+            sa.select(
+                Complaint.id.label("id"),
+                sa.func.to_tsvector("simple", Complaint.title + " " + Complaint.body).label("v"),
+            )
+            .join(base, base.c.id == Complaint.id)
+            .cte("probe_docs")
+        )
+        thread = (
+            sa.select(
+                ComplaintMessage.complaint_id.label("id"),
+                sa.func.to_tsvector("simple", ComplaintMessage.body).label("v"),
+            )
+            .join(base, base.c.id == ComplaintMessage.complaint_id)
+            .cte("probe_thread")
+        )
+        per_term = []
+        for t in _terms(f.q or ""):
+            one = _pg_term(t)
+            per_term.append(
+                base.c.id.in_(
+                    sa.union(
+                        sa.select(docs.c.id).where(docs.c.v.op("@@")(one)),
+                        sa.select(thread.c.id).where(thread.c.v.op("@@")(one)),
+                    )
+                )
+            )
+        matched = sa.and_(*per_term) if per_term else sa.true()
+        return sa.select(base.c.id, base.c.status, base.c.sort_key, matched.label("matched"))
+    in_range = sa.select(_FTS.c.rowid).where(
+        _fts_match(_terms(f.q or "")),
+        _FTS.c.rowid.between(
+            sa.select(sa.func.min(base.c.id)).scalar_subquery(),
+            sa.select(sa.func.max(base.c.id)).scalar_subquery(),
+        ),
+    )
+    return sa.select(
+        base.c.id, base.c.status, base.c.sort_key, base.c.id.in_(in_range).label("matched")
+    )
 
 
 def _probe_window(
     session: Session, f: QueueFilter, viewer: User, now: datetime, cursor: str | None
 ) -> sa.Subquery:
-    """The next ``PROBE_WINDOW`` complaints of the queue without the search, each marked."""
-    conds = _conditions(session, f, viewer, now, search=False)
-    inner = _ordered_page(
-        sa.select(Complaint.id, Complaint.status, row_search_condition(f.q).label("matched")).where(
-            *conds
-        ),
-        f,
-        cursor,
-        PROBE_WINDOW - 1,
-    )
-    return inner.subquery()
+    """The next ``PROBE_WINDOW`` complaints of the queue without the search, each marked.
+
+    When ``page`` has just probed this very window (same filter, viewer, moment and cursor),
+    its matches are reused: a few primary-key reads instead of the same probe twice.
+    """
+    known = session.info.pop(_probe_key(f, viewer, now, cursor), None)
+    if known is not None:
+        return (
+            sa.select(Complaint.id, Complaint.status, sa.true().label("matched"))
+            .where(Complaint.id.in_(known))
+            .subquery()
+        )
+    return _probe_select(session, f, viewer, now, cursor).subquery()
+
+
+def _probe_key(f: QueueFilter, viewer: User, now: datetime, cursor: str | None) -> tuple:
+    return ("queue.probe", f, viewer.id, viewer.unit_id, now, cursor)
+
+
+def _in_queue_order(f: QueueFilter, rows: list) -> list:
+    """Sort probe rows as the queue does (the SQL order of a subquery is not promised)."""
+    _, ascending, nullable = _order(f.sort)
+    if nullable:  # ascending, NULLs last, then id
+        return sorted(rows, key=lambda r: (r.sort_key is None, r.sort_key or 0, r.id))
+    return sorted(rows, key=lambda r: (r.sort_key, r.id), reverse=not ascending)
+
+
+def _few_matches(session: Session, q: str) -> bool:
+    """Whether the whole match set of ``q`` is small (a bounded count: cheap either way)."""
+    dialect = session.get_bind().dialect.name
+    bound = FEW_MATCHES.get(dialect, 0)
+    if bound <= 0:
+        return False
+    if dialect == "postgresql":
+        # A bounded count would build each word's whole GIN bitmap (a fifth of a second for a
+        # common word); the planner's estimate (from ANALYZE's most common lexemes) is free and
+        # only chooses the path, never the answer. The match set is at most the rarest word's.
+        return min(_pg_estimate(session, t) for t in _terms(q)) < bound
+    # FTS5 walks the doclists lazily: this stops after ``bound`` matches.
+    some = sa.select(_FTS.c.rowid).where(_fts_match(_terms(q))).limit(bound).subquery()
+    return session.scalar(sa.select(sa.func.count()).select_from(some)) < bound
+
+
+_PG_ESTIMATES = (
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM complaint "
+    "WHERE to_tsvector('simple', title || ' ' || body) @@ to_tsquery('simple', :q)",
+    "EXPLAIN (FORMAT JSON) SELECT 1 FROM complaint_message "
+    "WHERE to_tsvector('simple', body) @@ to_tsquery('simple', :q)",
+)
+
+
+def _pg_estimate(session: Session, term: str) -> float:
+    """The planner's estimate of the complaints whose text or thread contains ``term``."""
+    total = 0.0
+    for explain in _PG_ESTIMATES:
+        plan = session.execute(sa.text(explain), {"q": f"{term}:*"}).scalar()
+        if isinstance(plan, str):
+            plan = json.loads(plan)
+        total += plan[0]["Plan"]["Plan Rows"]
+    return total
+
+
+def _search_ids(
+    session: Session,
+    f: QueueFilter,
+    viewer: User,
+    now: datetime,
+    cursor: str | None,
+    size: int,
+    *,
+    remember: bool = False,
+) -> list[int] | None:
+    """The ids of the next ``size`` + 1 matches in queue order by probing, or None.
+
+    ``remember``: keep the first window's matches for ``counts`` (see ``_probe_window``).
+
+    None means probing would cost more than reading the match set: a word with few matches,
+    or one that the filtered queue's next ``PROBE_LIMIT`` complaints hardly contain.
+    """
+    dialect = session.get_bind().dialect.name
+    if _few_matches(session, f.q or ""):
+        return None
+    window = max(PROBE_WINDOW, size + 1)
+    while True:
+        found = _in_queue_order(
+            f, session.execute(_probe_select(session, f, viewer, now, cursor, window)).all()
+        )
+        ids = [row.id for row in found if row.matched]
+        if remember and window == PROBE_WINDOW and cursor is None:  # what ``counts`` probes
+            session.info[_probe_key(f, viewer, now, cursor)] = ids
+        if len(ids) > size or len(found) < window:  # a full page, or the end of the queue
+            return ids[: size + 1]
+        if window >= PROBE_LIMIT.get(dialect, PROBE_WINDOW):
+            return None
+        # Probe again from the cursor, wider: a word this sparse here may be sparser still.
+        window *= PROBE_GROWTH
 
 
 def _ordered_page(stmt: sa.Select, f: QueueFilter, cursor: str | None, size: int) -> sa.Select:
@@ -436,20 +611,18 @@ def page(
         selectinload(Complaint.assignee),
     )
     rows = None
-    if _probing(session, f) and size < PROBE_WINDOW:
-        window = _probe_window(session, f, viewer, now, cursor)
-        found = session.execute(sa.select(window.c.id, window.c.matched)).all()
-        ids = [ident for ident, matched in found if matched]
-        if len(ids) > size or len(found) < PROBE_WINDOW:  # a full page, or the window was all
-            ids = ids[: size + 1]
-            by_id = {
-                c.id: c
-                for c in session.scalars(
-                    sa.select(Complaint).where(Complaint.id.in_(ids)).options(*options)
-                )
-            }
-            rows = [by_id[i] for i in ids]
-    if rows is None:
+    ids = None
+    if _probing(session, f):
+        ids = _search_ids(session, f, viewer, now, cursor, size, remember=with_counts)
+    if ids is not None:
+        by_id = {
+            c.id: c
+            for c in session.scalars(
+                sa.select(Complaint).where(Complaint.id.in_(ids)).options(*options)
+            )
+        }
+        rows = [by_id[i] for i in ids]
+    if rows is None:  # no search, or its match set is the cheaper way: one ordered statement
         stmt = page_statement(session, f, viewer, cursor=cursor, size=size, now=now)
         rows = list(session.scalars(stmt.options(*options)))
     next_cursor = None
@@ -460,6 +633,7 @@ def page(
     if not with_counts:
         return QueuePage(rows, next_cursor, 0)
     counted = counts(session, f, viewer, now=now)
+    session.info.pop(_probe_key(f, viewer, now, cursor), None)  # unused: let it go
     return QueuePage(
         rows, next_cursor, counted.total, counted.by_status, counted.capped, counted.total_capped
     )

@@ -13,8 +13,10 @@ has realistic selectivity: "petugas" is in about half the complaints, a rare wor
 "bermeterai" in a few hundred of a million (``COMMON_WORD``, ``RARE_WORDS``).
 
 Speed: rows are built as plain tuples and written in bulk, bypassing the ORM. SQLite gets
-``executemany`` in large transactions (the full-text triggers of migration 0005 stay in place,
-so the index is right even if the run stops half-way); PostgreSQL gets ``COPY`` in one
+``executemany`` in large transactions; for a large run the full-text triggers of migration 0010
+are dropped first and the FTS5 rows of the new complaints written in one INSERT … SELECT at the
+end, then the triggers restored (a run stopped half-way leaves them to recreate: rerun it, or
+``flask db downgrade 0009 && flask db upgrade``); PostgreSQL gets ``COPY`` in one
 transaction, with the secondary indexes dropped first and rebuilt at the end (DDL is
 transactional there, so an interrupted run leaves the schema as it was), then ``ANALYZE``.
 
@@ -647,8 +649,15 @@ def generate_volume(
         session.execute(sa.text("SET LOCAL maintenance_work_mem = '512MB'"))
         for name, _ in pg_indexes:
             session.execute(sa.text(f'DROP INDEX "{name}"'))
+    fts = _sqlite_fulltext(session) if writer.sqlite else None
     if writer.sqlite:
         session.connection().exec_driver_sql("PRAGMA cache_size = -262144")  # 256 MB
+    if fts is not None and big:
+        # One FTS5 row per complaint (migration 0010): the triggers would rebuild a row per
+        # message written; instead, none while loading, then one INSERT … SELECT at the end.
+        for name in fts.SQLITE_TRIGGER_NAMES:
+            session.connection().exec_driver_sql(f"DROP TRIGGER IF EXISTS {name}")
+        session.commit()
 
     complaints: list[tuple] = []
     messages: list[tuple] = []
@@ -846,6 +855,15 @@ def generate_volume(
     result.phases["rows"] = time.monotonic() - load_started
 
     finishing = time.monotonic()
+    if fts is not None and big:
+        fill = fts.SQLITE_FILL.replace(" ORDER BY c.id", f" WHERE c.id >= {first_complaint:d}")
+        connection = session.connection()
+        stale = f"DELETE FROM complaint_fts WHERE rowid >= {first_complaint:d}"  # noqa: S608 - int
+        connection.exec_driver_sql(stale)
+        connection.exec_driver_sql(fill + " ORDER BY c.id")
+        for ddl in fts.SQLITE_TRIGGERS:
+            connection.exec_driver_sql(ddl)
+        session.commit()
     for _name, ddl in pg_indexes:
         session.execute(sa.text(ddl))
     if writer.dialect == "postgresql":
@@ -873,6 +891,21 @@ def generate_volume(
     result.phases["analyze"] = time.monotonic() - analyse_started
     result.seconds = time.monotonic() - started
     return result
+
+
+def _sqlite_fulltext(session: Session):
+    """Migration 0010's full-text SQL, when the database has its per-complaint FTS5 table."""
+    import importlib.util
+    from pathlib import Path
+
+    columns = session.connection().exec_driver_sql("PRAGMA table_info(complaint_fts)").all()
+    if "thread" not in {row[1] for row in columns}:
+        return None  # before migration 0010: its triggers stay in place during the load
+    path = Path(__file__).resolve().parents[2] / "migrations/versions/0010_search_by_complaint.py"
+    spec = importlib.util.spec_from_file_location("_zi_migration_0010", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def analyse(session: Session) -> None:
