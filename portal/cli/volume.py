@@ -21,6 +21,11 @@ from ..services.volume import VOLUME_EMAIL_DOMAIN, VOLUME_PASSWORD, VolumeSpec, 
 @with_appcontext
 def seed_volume_command(complaints: int, units: int, seed: int, years: float, batch: int) -> None:
     """Add generated complaints (fictional, never in production) with messages and events."""
+    if current_app.config.get("ZI_PROFILE") == "production":
+        # It also creates staff accounts whose password is printed below and in the README.
+        raise click.ClickException(
+            "seed-volume refuses to run in production: its data and accounts are fictional"
+        )
     spec = VolumeSpec(complaints=complaints, units=units, seed=seed, years=years, batch=batch)
     calendar = WorkCalendar.from_config(current_app.config)
     with click.progressbar(length=complaints, label="complaints", show_pos=True) as bar:

@@ -143,3 +143,10 @@ def test_running_again_adds_complaints_and_reuses_units_and_staff(generated, ses
     assert again.complaints == 50
     assert session.scalar(sa.select(sa.func.count(Complaint.id))) == N + 50
     assert session.scalar(sa.select(sa.func.count(User.id))) == users
+
+
+def test_the_command_refuses_a_production_database(app, monkeypatch):
+    monkeypatch.setitem(app.config, "ZI_PROFILE", "production")
+    result = app.test_cli_runner().invoke(args=["seed-volume", "--complaints", "5"])
+    assert result.exit_code != 0
+    assert "refuses to run in production" in result.output
