@@ -141,12 +141,14 @@ class Complaint(db.Model):
         sa.Index("ix_complaint_status_created_at", "status", "created_at", "id"),
         sa.Index("ix_complaint_assignee_created_at", "assignee_id", "created_at", "id"),
         sa.Index("ix_complaint_unit_created_at", "unit_id", "created_at", "id"),
-        # Per-status counts within a unit, a channel or one inspector's work, from the index
-        # alone (unit_id: recusal is checked there too); the priority order by its rank
+        # Per-status counts (overall, or within a unit, channel, category or one inspector's
+        # work) from an index alone (unit_id: recusal is checked there too); the priority order
+        # by its rank
         # (migration 0009; portal/services/queue.py).
-        sa.Index("ix_complaint_unit_status", "unit_id", "status"),
         sa.Index("ix_complaint_assignee_status", "assignee_id", "status", "unit_id"),
         sa.Index("ix_complaint_channel_status", "channel", "status", "unit_id"),
+        sa.Index("ix_complaint_category_status", "category_id", "status", "unit_id"),
+        sa.Index("ix_complaint_status_unit", "status", "unit_id"),
         sa.Index(
             "ix_complaint_priority_rank", sa.text(f"({PRIORITY_RANK_SQL % 'priority'})"), "id"
         ),

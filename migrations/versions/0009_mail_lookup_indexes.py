@@ -7,9 +7,8 @@ Every incoming mail counts the acknowledgements sent to its sender in the last h
 whether a message with the same bytes is already stored. Both filtered on unindexed columns,
 so each mail scanned the whole outbox or thread table: a cost that grew with the portal's age.
 
-The queue counts complaints per status within a unit, a channel or an inspector's own work:
-(unit_id | channel | assignee_id, status[, unit_id]) answer those counts from the index
-alone, recusal (a check of unit_id) included. Its priority order
+The queue counts complaints per status, overall or within a unit, a channel, a category or an
+inspector's own work: ([channel | category_id | assignee_id,] status, unit_id) answer those counts from the index alone, recusal (a check of unit_id) included. Its priority order
 sorts by a rank expression, which an expression index delivers in order.
 """
 
@@ -37,18 +36,22 @@ def upgrade():
     op.create_index(
         op.f("ix_complaint_message_raw_source_id"), "complaint_message", ["raw_source_id"]
     )
-    op.create_index("ix_complaint_unit_status", "complaint", ["unit_id", "status"])
     op.create_index(
         "ix_complaint_assignee_status", "complaint", ["assignee_id", "status", "unit_id"]
     )
     op.create_index("ix_complaint_channel_status", "complaint", ["channel", "status", "unit_id"])
+    op.create_index(
+        "ix_complaint_category_status", "complaint", ["category_id", "status", "unit_id"]
+    )
+    op.create_index("ix_complaint_status_unit", "complaint", ["status", "unit_id"])
     op.create_index("ix_complaint_priority_rank", "complaint", [sa.text(PRIORITY_RANK), "id"])
 
 
 def downgrade():
     op.drop_index("ix_complaint_priority_rank", table_name="complaint")
+    op.drop_index("ix_complaint_status_unit", table_name="complaint")
+    op.drop_index("ix_complaint_category_status", table_name="complaint")
     op.drop_index("ix_complaint_channel_status", table_name="complaint")
     op.drop_index("ix_complaint_assignee_status", table_name="complaint")
-    op.drop_index("ix_complaint_unit_status", table_name="complaint")
     op.drop_index(op.f("ix_complaint_message_raw_source_id"), table_name="complaint_message")
     op.drop_index("ix_outbound_message_recipient_created", table_name="outbound_message")

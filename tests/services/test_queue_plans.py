@@ -42,9 +42,11 @@ def test_the_priority_order_is_read_from_its_index(session, inspector):
 @pytest.mark.parametrize(
     ("condition", "index"),
     [
-        (Complaint.unit_id == 7, "ix_complaint_unit_status"),
+        (Complaint.unit_id == 7, "ix_complaint_status_unit"),
         (Complaint.assignee_id == 7, "ix_complaint_assignee_status"),
         (Complaint.channel == "telegram", "ix_complaint_channel_status"),
+        (Complaint.category_id.in_([3, 4]), "ix_complaint_category_status"),
+        (sa.true(), "ix_complaint_status_unit"),
     ],
 )
 def test_a_count_per_status_within_a_filter_reads_only_an_index(
