@@ -15,6 +15,7 @@ Run as ``zi-mail-ingest`` (a console script) or ``python -m portal.mail.pipe``.
 from __future__ import annotations
 
 import gc
+import logging
 import os
 import sys
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ if TYPE_CHECKING:  # the heavy imports wait until ``main`` has switched the coll
     from sqlalchemy.orm import Session
 
     from .ingest import MailSettings
+
+logger = logging.getLogger(__name__)
 
 EX_OK = 0
 EX_TEMPFAIL = 75  # sysexits.h: the mail server keeps the message and tries again
@@ -53,6 +56,15 @@ def deliver(session: Session, raw: bytes, settings: MailSettings) -> Delivery:
         session.commit()
     except SQLAlchemyError as exc:
         session.rollback()
+        return Delivery(
+            EX_TEMPFAIL,
+            f"tempfail: the message could not be stored ({exc.__class__.__name__})",
+        )
+    except Exception as exc:  # noqa: BLE001 - a full disk or a bug: keep the mail, not bounce it
+        # Any exit code but 0 and 75 makes the mail server bounce the citizen's message for good;
+        # unreadable mail is already quarantined by ingest_mail, so what lands here is ours.
+        session.rollback()
+        logger.exception("mail pipe: the message could not be stored")
         return Delivery(
             EX_TEMPFAIL,
             f"tempfail: the message could not be stored ({exc.__class__.__name__})",
@@ -97,9 +109,7 @@ def run() -> NoReturn:
     the wall time); the transaction is committed and the connection closed before the exit.
     """
     gc.disable()
-    code = main()  # an unexpected error leaves the ordinary way, with its traceback
-    import logging
-
+    code = main()  # deliver() turns a failure into 75; what escapes it leaves with a traceback
     logging.shutdown()
     sys.stdout.flush()
     sys.stderr.flush()

@@ -152,5 +152,17 @@ def test_deliver_rolls_back_and_asks_for_a_retry_when_the_commit_fails(session, 
     assert session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
 
 
+def test_an_unexpected_failure_asks_for_a_retry_and_stores_nothing(session, app, monkeypatch):
+    # e.g. the disk is full while the evidence is written: the mail server must keep the mail.
+    def full_disk(*_args, **_kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr("portal.services.intake.store_evidence", full_disk)
+    done = deliver(session, fixture("09-jpeg-exif-gps.eml", "full"), _settings(app))
+    assert not done.stored and done.exit_code == EX_TEMPFAIL
+    assert done.line == "tempfail: the message could not be stored (OSError)"
+    assert session.scalar(sa.select(sa.func.count(Complaint.id))) == 0
+
+
 def _settings(app) -> MailSettings:
     return MailSettings.from_config(app.config)
