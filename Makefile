@@ -48,7 +48,10 @@ test: install-test system-deps
 lint: $(TEST_STAMP)
 	$(BIN)/ruff check .
 
-bench: install-test
+# The PostgreSQL rows need the server and the role the benchmarks connect as (a fresh machine
+# has neither until something starts them).
+bench: install-test system-deps
+	@ZI_PG_DATABASE=portal_bench scripts/ensure-postgres.sh >/dev/null
 	$(BIN)/python bench/run_all.py $(BENCH_ARGS)
 
 clean:

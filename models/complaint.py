@@ -54,6 +54,19 @@ PRIORITY_RANK_SQL = (
     "CASE %s WHEN 'mendesak' THEN 0 WHEN 'tinggi' THEN 1 WHEN 'normal' THEN 2"
     " WHEN 'rendah' THEN 3 ELSE 4 END"
 )
+# The deadline running now, as SQL (``%(table)s``: ``complaint.`` or empty), for the queue's
+# "nearest deadline" order and its overdue filter: verification while diterima/verifikasi, the
+# first answer while tindak_lanjut and unanswered (as the overdue sweep in
+# portal/services/deadlines.py reads them); any other complaint has none and sorts last, under a
+# far date rather than NULL so that one index delivers the order. Written once so the queries and
+# the expression index match word for word.
+NO_DEADLINE = date(9999, 12, 31)
+DUE_KEY_SQL = (
+    "COALESCE(CASE WHEN %(table)sstatus IN ('diterima', 'verifikasi')"
+    " THEN %(table)sverification_due"
+    " WHEN %(table)sstatus = 'tindak_lanjut' AND %(table)sanswered_at IS NULL"
+    " THEN %(table)sanswer_due END, '9999-12-31')"
+)
 
 
 class Complaint(db.Model):
@@ -152,7 +165,34 @@ class Complaint(db.Model):
         sa.Index(
             "ix_complaint_priority_rank", sa.text(f"({PRIORITY_RANK_SQL % 'priority'})"), "id"
         ),
+        # Migration 0011: the nearest-deadline order (and the overdue filter, a range below
+        # today) read in order; the overdue counts per status; the priority order within one
+        # inspector's work or the unassigned ones.
+        sa.Index("ix_complaint_due_key", sa.text(f"({DUE_KEY_SQL % {'table': ''}})"), "id"),
+        sa.Index(
+            "ix_complaint_status_due",
+            "status",
+            sa.text(f"({DUE_KEY_SQL % {'table': ''}})"),
+            "unit_id",
+        ),
+        sa.Index(
+            "ix_complaint_assignee_rank",
+            "assignee_id",
+            sa.text(f"({PRIORITY_RANK_SQL % 'priority'})"),
+            "id",
+        ),
     )
+
+    @property
+    def due_key(self) -> date:
+        """The deadline running now (``DUE_KEY_SQL`` in Python); ``NO_DEADLINE`` when none runs."""
+        if self.status in (ComplaintStatus.DITERIMA, ComplaintStatus.VERIFIKASI):
+            due = self.verification_due
+        elif self.status == ComplaintStatus.TINDAK_LANJUT and self.answered_at is None:
+            due = self.answer_due
+        else:
+            due = None
+        return due or NO_DEADLINE
 
 
 class ComplaintMessage(db.Model):

@@ -23,7 +23,7 @@ import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
 
 from models import Category, Complaint, ComplaintMessage, Unit, User
-from models.complaint import PRIORITY_RANK_SQL
+from models.complaint import DUE_KEY_SQL, PRIORITY_RANK_SQL
 from models.enums import Channel, ComplaintStatus, Privacy
 
 OPEN = (
@@ -55,6 +55,7 @@ COUNT_CAP = 1000  # counts stop here ("more than 1000"): exact below, bounded wo
 # Literal SQL, not a CASE with bound values: it must match the expression index of migration
 # 0009 word for word, so that the priority order is read from the index, never sorted.
 PRIORITY_ORDER = sa.literal_column(f"({PRIORITY_RANK_SQL % 'complaint.priority'})", sa.Integer)
+DUE_KEY = sa.literal_column(f"({DUE_KEY_SQL % {'table': 'complaint.'}})", sa.Date)
 
 
 @dataclass(frozen=True)
@@ -239,7 +240,9 @@ def _conditions(
     session: Session, f: QueueFilter, viewer: User, now: datetime, *, search: bool = True
 ) -> list:
     conds = [visible_to(viewer)]
-    if f.statuses or f.view in ("saya", "belum_ditugaskan", "terlambat"):
+    # The overdue view needs no status term: a deadline runs only in an open status, and
+    # without one the deadline index serves the view in its own order.
+    if f.statuses or f.view in ("saya", "belum_ditugaskan"):
         conds.append(Complaint.status.in_(_wanted_statuses(f)))
     if f.view == "saya" or f.assignee == "saya":
         conds.append(Complaint.assignee_id == viewer.id)
@@ -260,18 +263,8 @@ def _conditions(
     if f.privacy:
         conds.append(Complaint.privacy == f.privacy)
     if f.overdue or f.view == "terlambat":
-        today = now.date()
-        conds.append(
-            sa.or_(
-                sa.and_(
-                    Complaint.status.in_((ComplaintStatus.DITERIMA, ComplaintStatus.VERIFIKASI)),
-                    Complaint.verification_due < today,
-                ),
-                sa.and_(
-                    Complaint.status == ComplaintStatus.TINDAK_LANJUT, Complaint.answer_due < today
-                ),
-            )
-        )
+        # Past the deadline running now (an answered complaint's first answer is met).
+        conds.append(now.date() > DUE_KEY)
     if f.date_from:
         conds.append(Complaint.created_at >= datetime.combine(f.date_from, time.min, UTC))
     if f.date_to:
@@ -287,7 +280,7 @@ def _order(sort: str) -> tuple[sa.ColumnElement, bool, bool]:
     return {
         "terbaru": (Complaint.created_at, False, False),
         "terlama": (Complaint.created_at, True, False),
-        "tenggat": (sa.func.coalesce(Complaint.verification_due, Complaint.answer_due), True, True),
+        "tenggat": (DUE_KEY, True, False),
         "prioritas": (PRIORITY_ORDER, True, False),
     }[sort]
 
@@ -323,7 +316,7 @@ def _sort_value(sort: str, complaint: Complaint) -> Any:
     if sort in ("terbaru", "terlama"):
         return complaint.created_at
     if sort == "tenggat":
-        return complaint.verification_due or complaint.answer_due
+        return complaint.due_key
     return {"mendesak": 0, "tinggi": 1, "normal": 2, "rendah": 3}[complaint.priority.value]
 
 

@@ -10,6 +10,13 @@ from flask_migrate import downgrade, upgrade
 
 from models import db
 
+EXPRESSION_INDEXES = {
+    "ix_complaint_priority_rank",
+    "ix_complaint_due_key",
+    "ix_complaint_status_due",
+    "ix_complaint_assignee_rank",
+}
+
 
 def _not_fulltext(obj, name, type_, reflected, compare_to) -> bool:
     """The full-text tables and indexes of migration 0005 are not models; an index on an
@@ -17,7 +24,7 @@ def _not_fulltext(obj, name, type_, reflected, compare_to) -> bool:
     return not (
         (type_ == "table" and name.startswith("complaint_fts"))
         or (type_ == "index" and (name or "").endswith("_fulltext"))
-        or (type_ == "index" and name == "ix_complaint_priority_rank")
+        or (type_ == "index" and name in EXPRESSION_INDEXES)
     )
 
 
