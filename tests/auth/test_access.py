@@ -213,3 +213,12 @@ def test_a_session_moved_to_another_browser_is_dropped(signed_in):
     assert client.get("/akun").status_code == 200
     stolen = client.get("/akun", headers={"User-Agent": "Peramban Lain/1.0"})
     assert stolen.status_code == 302
+
+
+def test_a_citizens_session_is_left_alone_by_session_protection(client):
+    # Citizens never sign in: their session (a CSRF token) has no browser fingerprint to check,
+    # and must not be rewritten, nor a remember-cookie deletion sent, on every public page.
+    assert client.get("/lapor").status_code == 200
+    again = client.get("/lapor", headers={"User-Agent": "Peramban Lain/1.0"})
+    assert again.status_code == 200
+    assert again.headers.getlist("Set-Cookie") == []
