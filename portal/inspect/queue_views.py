@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 from types import SimpleNamespace
 
 import sqlalchemy as sa
-from flask import Response, render_template, request, stream_with_context, url_for
+from flask import (
+    Response,
+    current_app,
+    render_template,
+    request,
+    stream_with_context,
+    url_for,
+)
 from flask_login import current_user
 
 from models import Category, Unit, User, UserRole, db
@@ -25,7 +32,9 @@ HANDLERS = (Role.INSPEKTUR, Role.KOORDINATOR)
 @roles_required(*HANDLERS)
 def queue_page():
     """The queue: filters, search, sort, keyset pages, counts and saved views."""
-    f = queue.QueueFilter.from_args(request.args)
+    f = queue.QueueFilter.from_args(
+        request.args, timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    )
     result = queue.page(db.session, f, current_user, cursor=request.args.get("setelah"))
     args = {k: v for k, v in request.args.to_dict(flat=False).items() if k != "setelah"}
     next_url = (
@@ -83,7 +92,9 @@ def export_csv():
     """The filtered queue as CSV; identities only for roles allowed to export them (audited)."""
     if not can(current_user, "queue.export"):
         return render_template("errors/403.html"), 403
-    f = queue.QueueFilter.from_args(request.args)
+    f = queue.QueueFilter.from_args(
+        request.args, timezone=current_app.config["BABEL_DEFAULT_TIMEZONE"]
+    )
     with_identity = can(current_user, "export.identity") and request.args.get("identitas") == "1"
     audit.record(
         db.session,

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlalchemy.orm import Session, selectinload
@@ -74,9 +75,11 @@ class QueueFilter:
     q: str | None = None
     sort: str = "terbaru"
     view: str | None = None  # saved views: "saya", "belum_ditugaskan", "terlambat"
+    # Whose calendar "today", "from" and "to" are (deadlines are dates in the portal's zone).
+    timezone: str = "UTC"
 
     @classmethod
-    def from_args(cls, args: Mapping[str, Any]) -> QueueFilter:
+    def from_args(cls, args: Mapping[str, Any], *, timezone: str = "UTC") -> QueueFilter:
         """Read a filter from query-string arguments, ignoring anything malformed."""
 
         def one(name: str) -> str | None:
@@ -108,7 +111,16 @@ class QueueFilter:
             q=one("q"),
             sort=one("urut") if one("urut") in SORTS else "terbaru",
             view=one("tampilan"),
+            timezone=timezone,
         )
+
+    def local_date(self, moment: datetime) -> date:
+        """Return the date of ``moment`` on the filter's calendar."""
+        return moment.astimezone(ZoneInfo(self.timezone)).date()
+
+    def day_starts(self, day: date) -> datetime:
+        """Return the instant ``day`` begins on the filter's calendar."""
+        return datetime.combine(day, time.min, ZoneInfo(self.timezone))
 
 
 def _date(value: str | None) -> date | None:
@@ -264,12 +276,11 @@ def _conditions(
         conds.append(Complaint.privacy == f.privacy)
     if f.overdue or f.view == "terlambat":
         # Past the deadline running now (an answered complaint's first answer is met).
-        conds.append(now.date() > DUE_KEY)
+        conds.append(f.local_date(now) > DUE_KEY)
     if f.date_from:
-        conds.append(Complaint.created_at >= datetime.combine(f.date_from, time.min, UTC))
+        conds.append(Complaint.created_at >= f.day_starts(f.date_from))
     if f.date_to:
-        end = datetime.combine(f.date_to, time.min, UTC) + timedelta(days=1)
-        conds.append(Complaint.created_at < end)
+        conds.append(Complaint.created_at < f.day_starts(f.date_to + timedelta(days=1)))
     if f.q and search:
         conds.append(search_condition(f.q, session.get_bind().dialect.name))
     return conds

@@ -122,3 +122,28 @@ def test_python_and_sql_agree_on_every_complaint(session, inspector, complaints)
 
 def _id(complaints, code) -> int:
     return next(c.id for c in complaints if c.code == code)
+
+
+def test_today_is_the_portals_day_not_greenwichs(session, inspector):
+    # 06:00 in Jakarta is still yesterday in UTC: a complaint due yesterday (Jakarta) is late.
+    make(session, "ZI-DUE-YESTERDAY", S.DITERIMA, verify=date(2026, 3, 9), answer=day(5))
+    session.commit()
+    early_morning = datetime(2026, 3, 9, 23, 0, tzinfo=UTC)  # 10 March, 06:00 WIB
+    jakarta = queue.QueueFilter(overdue=True, timezone="Asia/Jakarta")
+    greenwich = queue.QueueFilter(overdue=True)
+    assert [c.code for c in queue.page(session, jakarta, inspector, now=early_morning).items] == [
+        "ZI-DUE-YESTERDAY"
+    ]
+    assert queue.page(session, greenwich, inspector, now=early_morning).items == []
+
+
+def test_date_bounds_are_whole_local_days(session, inspector):
+    complaint = make(session, "ZI-LATE-EVENING", S.DITERIMA, verify=day(3), answer=day(8))
+    complaint.created_at = datetime(2026, 3, 9, 18, 30, tzinfo=UTC)  # 10 March, 01:30 WIB
+    session.commit()
+    on_the_tenth = queue.QueueFilter(
+        date_from=date(2026, 3, 10), date_to=date(2026, 3, 10), timezone="Asia/Jakarta"
+    )
+    assert [c.code for c in queue.page(session, on_the_tenth, inspector, now=NOW).items] == [
+        "ZI-LATE-EVENING"
+    ]
