@@ -37,6 +37,9 @@ DEFAULT_HOLIDAYS_FILE = Path(models.__file__).resolve().parent / "data" / "holid
 DEFAULT_WEEKEND = frozenset({5, 6})
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 KINDS = ("libur_nasional", "cuti_bersama")
+# libyaml's parser when PyYAML was built with it: the same data, read ten times faster (every
+# process reads the file once, and the mail pipe is one process per message).
+_SAFE_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 
 class CalendarConfigError(ValueError):
@@ -160,7 +163,8 @@ def load_holidays(path: str | Path) -> HolidayData:
 @functools.lru_cache(maxsize=8)
 def _load_holidays(path: str, _stamp: int) -> HolidayData:
     try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        text = Path(path).read_text(encoding="utf-8")
+        raw = yaml.load(text, Loader=_SAFE_LOADER)  # noqa: S506 - either way a safe loader
     except (OSError, yaml.YAMLError) as exc:
         raise CalendarConfigError(f"holiday file {path!r}: {exc}") from exc
     years = raw.get("years") if isinstance(raw, dict) else None

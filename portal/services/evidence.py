@@ -30,14 +30,13 @@ import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import quote
 
 import sqlalchemy as sa
 from babel.numbers import format_decimal
 from flask_babel import get_locale
 from flask_babel import gettext as _
-from PIL import Image, ImageOps
 from sqlalchemy import event
 from sqlalchemy.orm import Session, SessionTransaction, scoped_session
 
@@ -45,6 +44,9 @@ from models import Attachment, Complaint, ComplaintMessage
 
 from .errors import DomainError
 from .evidence_types import ALLOWED, InspectedFile, Unacceptable, identify
+
+if TYPE_CHECKING:
+    from PIL import Image
 
 __all__ = [
     "EvidencePolicy",
@@ -195,6 +197,8 @@ def _first_frame(
     content: bytes, inspected: InspectedFile, policy: EvidencePolicy, name: str
 ) -> Image.Image:
     """Decode the image's first frame within the pixel limit, or raise ``EvidenceRejected``."""
+    from PIL import Image  # here, not at the top: only images need it (start-up of the mail pipe)
+
     plugin, formats = _IMAGE_FORMATS[inspected.media_type]
     # Pillow's limit and the warnings filter are process-wide (and catch_warnings is not
     # thread-safe); the explicit check below decides on its own, whatever another thread did.
@@ -238,6 +242,8 @@ def _cleaned_image(content: bytes, inspected: InspectedFile, policy: EvidencePol
     The pixels are copied into a new image, so nothing from the original's headers travels
     along; JPEG stays JPEG (quality 90), PNG stays PNG.
     """
+    from PIL import Image, ImageOps
+
     image = _first_frame(content, inspected, policy, "")
     try:
         image = ImageOps.exif_transpose(image)

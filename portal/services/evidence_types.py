@@ -22,7 +22,6 @@ import zlib
 from dataclasses import dataclass
 from typing import Any
 
-import magic
 from flask_babel import lazy_gettext as _l
 
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
@@ -168,6 +167,8 @@ def describe(mime: str) -> Any:
 
 def identify(content: bytes) -> InspectedFile:
     """Return the allowed type ``content`` really is, or raise ``Unacceptable``."""
+    import magic  # here, not at the top: most mail has no attachment (start-up of the mail pipe)
+
     mime = magic.from_buffer(content, mime=True) if content else "application/x-empty"
     if content.startswith(b"PK\x03\x04") or mime in (DOCX, XLSX, PPTX, ODT, ODS, ODP):
         return _zip_document(content, mime)

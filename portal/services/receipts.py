@@ -35,13 +35,10 @@ from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from enum import Enum
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from babel.dates import format_datetime
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
@@ -50,6 +47,14 @@ from models import Complaint
 
 from .errors import DomainError
 from .tracking import CODE_PATTERN
+
+# cryptography is imported where a key is used, not here: filing only needs ``content_digest``,
+# and the mail pipe (one process per message) would pay for loading it on every message.
+if TYPE_CHECKING:
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import (
+        Ed25519PrivateKey,
+        Ed25519PublicKey,
+    )
 
 logger = logging.getLogger(__name__)
 
@@ -90,6 +95,9 @@ class InvalidReceipt(DomainError):
 
 def new_private_key_pem() -> str:
     """Return a fresh Ed25519 private key as unencrypted PKCS#8 PEM text."""
+    from cryptography.hazmat.primitives import serialization  # deferred: see the imports
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
     key = Ed25519PrivateKey.generate()
     return key.private_bytes(
         serialization.Encoding.PEM,
@@ -100,6 +108,9 @@ def new_private_key_pem() -> str:
 
 def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
     """Return the Ed25519 public key in ``pem``; raise ValueError for any other key."""
+    from cryptography.hazmat.primitives import serialization  # deferred: see the imports
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     key = serialization.load_pem_public_key(pem.encode("ascii") if isinstance(pem, str) else pem)
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("not an Ed25519 public key")
@@ -108,6 +119,8 @@ def load_public_key(pem: str | bytes) -> Ed25519PublicKey:
 
 def key_id_of(public_key: Ed25519PublicKey) -> str:
     """Return the key id: the first 16 hex digits of the SHA-256 of the raw public key."""
+    from cryptography.hazmat.primitives import serialization  # deferred: see the imports
+
     raw = public_key.public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
     return hashlib.sha256(raw).hexdigest()[:16]
 
@@ -120,6 +133,9 @@ def verify_signature(
     This is the whole check another body needs: the portal's public key (object or PEM), the
     signed bytes (``Receipt.payload()``) and the signature.
     """
+    from cryptography.exceptions import InvalidSignature  # deferred: see the imports
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
+
     key = public_key if isinstance(public_key, Ed25519PublicKey) else load_public_key(public_key)
     try:
         key.verify(signature, data)
@@ -142,6 +158,9 @@ class ReceiptSigner:
     @classmethod
     def from_pem(cls, pem: str | bytes) -> ReceiptSigner:
         """Return a signer for the Ed25519 private key in ``pem`` (unencrypted PKCS#8)."""
+        from cryptography.hazmat.primitives import serialization  # deferred: see the imports
+        from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
         text = pem.decode("ascii") if isinstance(pem, bytes) else pem
         if "\\n" in text and "\n" not in text.strip():
             text = text.replace("\\n", "\n")  # a PEM squeezed onto one line of an env file
@@ -215,6 +234,8 @@ class ReceiptSigner:
 
     def public_pem(self) -> str:
         """Return the public key as PEM (SubjectPublicKeyInfo), for anyone to verify with."""
+        from cryptography.hazmat.primitives import serialization  # deferred: see the imports
+
         return self.public_key.public_bytes(
             serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
         ).decode("ascii")

@@ -13,8 +13,6 @@ import html
 import re
 import unicodedata
 
-import bleach
-
 # Bidirectional embeddings, overrides and isolates: they can reorder what a reader sees.
 BIDI_CONTROLS = dict.fromkeys(map(ord, "\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069"))
 # C0/C1 controls except tab and newline (carriage returns are normalised first).
@@ -28,6 +26,8 @@ def _strip_markup(text: str) -> str:
         # Nothing to strip or decode: bleach would hand the same text back, at a cost that
         # dominates cleaning (a property test checks the two agree).
         return text
+    import bleach  # here, not at the top: most text has no markup (start-up of the mail pipe)
+
     for _ in range(3):  # "&lt;b&gt;" decodes into markup once; strip until nothing changes
         stripped = html.unescape(bleach.clean(text, tags=set(), strip=True, strip_comments=True))
         if stripped == text:

@@ -24,7 +24,20 @@ COMMANDS = {
     "zi-mail-ingest": [str(BIN / "zi-mail-ingest")],
     "python -m portal.mail.pipe": [sys.executable, "-m", "portal.mail.pipe"],
     "flask mail ingest": [str(BIN / "flask"), "--app", "portal", "mail", "ingest"],
+    # main() as the console script runs it, then the top-level packages the process loaded
+    "main, then the loaded packages": [
+        sys.executable,
+        "-c",
+        "import sys\n"
+        "from portal.mail.pipe import main\n"
+        "code = main()\n"
+        "print(' '.join(sorted({name.split('.')[0] for name in sys.modules})))\n"
+        "sys.exit(code)\n",
+    ],
 }
+# Loaded only by a mail that needs them (an image or document, HTML, a signed receipt): every
+# module a pipe process imports is paid for again on every message.
+LOADED_WHEN_NEEDED = {"PIL", "magic", "bleach", "cryptography"}
 
 
 def pipe(command: str, raw: bytes, database_url: str, upload_dir: str, **env: str):
@@ -131,6 +144,22 @@ def test_a_configuration_that_cannot_start_asks_for_a_retry_not_a_bounce(run, tm
     )
     assert done.returncode == EX_TEMPFAIL
     assert done.stdout == b"" and done.stderr.startswith(b"tempfail: configuration:")
+
+
+@pytest.mark.parametrize(
+    ("name", "needed"),
+    [
+        ("01-id-complaint-plain.eml", set()),
+        ("09-jpeg-exif-gps.eml", {"PIL", "magic"}),  # the photo is identified and cleaned
+    ],
+)
+def test_a_pipe_process_loads_only_the_libraries_its_mail_needs(run, session, name, needed):
+    done = run("main, then the loaded packages", fixture(name, "loaded"))
+    assert done.returncode == EX_OK, done.stderr
+    answer, loaded = done.stdout.decode().splitlines()
+    assert answer.startswith("created ZI-")
+    assert session.scalar(sa.select(sa.func.count(OutboundMessage.id))) == 1  # acknowledged
+    assert set(loaded.split()) & LOADED_WHEN_NEEDED == needed
 
 
 def test_deliver_commits_and_answers_the_result_line(session, app):
