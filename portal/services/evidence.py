@@ -310,8 +310,14 @@ def store_evidence(
     uploads: Sequence[Upload],
     policy: EvidencePolicy,
     upload_dir: str | Path,
+    checked: Sequence[InspectedFile] | None = None,
 ) -> list[Attachment]:
-    """Check every file, then seal the originals, write cleaned images and add the rows."""
+    """Check every file, then seal the originals, write cleaned images and add the rows.
+
+    ``checked`` is what ``check_uploads`` returned for these very uploads under this policy,
+    earlier in the same transaction (intake checks them with the other fields): they are not
+    identified and decoded a second time.
+    """
     if not uploads:
         return []
     if isinstance(session, scoped_session):  # Flask-SQLAlchemy's db.session: the real one
@@ -320,9 +326,12 @@ def store_evidence(
         session.flush()
     if complaint.id is None:
         raise ValueError("add the complaint to the session before storing its evidence")
-    inspected = check_uploads(
-        uploads, policy, already_stored_bytes=stored_bytes(session, complaint)
-    )
+    if checked is not None and len(checked) == len(uploads):
+        inspected = list(checked)
+    else:
+        inspected = check_uploads(
+            uploads, policy, already_stored_bytes=stored_bytes(session, complaint)
+        )
     base = Path(upload_dir)
     written: list[Path] = []
     attachments: list[Attachment] = []

@@ -34,6 +34,7 @@ from .calendar import DEFAULT_HOLIDAYS_FILE, HolidayData, WorkCalendar, load_hol
 from .errors import DomainError
 from .evidence import EvidencePolicy, EvidenceRejected, Upload, check_uploads, store_evidence
 from .evidence import stored_bytes as evidence_bytes
+from .evidence_types import InspectedFile
 from .receipts import content_digest
 from .sanitize import clean_optional
 from .tracking import hash_key, new_access_key, new_code
@@ -418,8 +419,9 @@ def submit_complaint(
     )
     incident_date = _incident_date(errors, submission.incident_date, today)
     contact = _contact(errors, submission.contact, privacy)
+    checked = None
     try:
-        check_uploads(submission.evidence, settings.evidence)
+        checked = check_uploads(submission.evidence, settings.evidence)
     except EvidenceRejected as exc:
         for reason in exc.reasons:
             errors.add("evidence", reason)
@@ -470,6 +472,7 @@ def submit_complaint(
         uploads=submission.evidence,
         policy=settings.evidence,
         upload_dir=settings.upload_dir,
+        checked=checked,
     )
     complaint.content_sha256 = content_digest(
         {
@@ -621,8 +624,9 @@ def add_message(
     text = _text(errors, "body", body, maximum=Complaint.BODY_MAX, multiline=True, label=_("Pesan"))
     if not text and not evidence:
         errors.add("body", _("Tulis pesan atau lampirkan berkas."))
+    checked = None
     try:
-        check_uploads(
+        checked = check_uploads(
             evidence, settings.evidence, already_stored_bytes=evidence_bytes(session, complaint)
         )
     except EvidenceRejected as exc:
@@ -662,7 +666,7 @@ def add_message(
         complaint.reopened_at = now
         complaint.closed_at = None
     message = _inbound_message(session, complaint, text or "", channel, now, message_id, raw)
-    attachments = attach_evidence(session, complaint, message, evidence, settings)
+    attachments = attach_evidence(session, complaint, message, evidence, settings, checked)
     _event(
         session,
         complaint,
@@ -684,8 +688,12 @@ def attach_evidence(
     message: ComplaintMessage | None,
     uploads: Sequence[Upload],
     settings: IntakeSettings,
+    checked: Sequence[InspectedFile] | None = None,
 ):
-    """Store evidence files on a complaint (and the message they came with)."""
+    """Store evidence files on a complaint (and the message they came with).
+
+    ``checked``: what ``check_uploads`` made of these uploads in this transaction, if it ran.
+    """
     if not uploads:
         return []
     return store_evidence(
@@ -695,6 +703,7 @@ def attach_evidence(
         uploads=uploads,
         policy=settings.evidence,
         upload_dir=settings.upload_dir,
+        checked=checked,
     )
 
 

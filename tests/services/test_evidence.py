@@ -867,3 +867,47 @@ def test_download_name_ends_with_the_real_extension(name, media_type, downloaded
     fallback = headers["Content-Disposition"].split('filename="', 1)[1].split('"', 1)[0]
     assert fallback.isascii() and '"' not in fallback and "\\" not in fallback
     assert fallback.endswith("." + downloaded.rsplit(".", 1)[1])
+
+
+def test_filing_with_a_photo_identifies_it_once_and_decodes_it_twice(
+    app, session, tmp_path, monkeypatch
+):
+    # Once to check it with the other fields, once to write the cleaned copy; storing does not
+    # inspect again what intake already checked in the same transaction.
+    from dataclasses import replace
+
+    from portal.services.intake import ComplaintSubmission, IntakeSettings, submit_complaint
+    from portal.services.reference_data import ensure_categories
+
+    ensure_categories(session)
+    calls = {"identify": 0, "decode": 0}
+    real_identify, real_decode = evidence.identify, evidence._first_frame
+
+    def counting_identify(content):
+        calls["identify"] += 1
+        return real_identify(content)
+
+    def counting_decode(*args, **kwargs):
+        calls["decode"] += 1
+        return real_decode(*args, **kwargs)
+
+    monkeypatch.setattr(evidence, "identify", counting_identify)
+    monkeypatch.setattr(evidence, "_first_frame", counting_decode)
+    settings = replace(IntakeSettings.from_config(app.config), upload_dir=str(tmp_path))
+    filed = submit_complaint(
+        session,
+        ComplaintSubmission(
+            channel=Channel.WEB,
+            category="pungli",
+            title="Pungutan di loket",
+            description=PROSE,
+            evidence=[upload("foto.jpg", jpeg_with_gps())],
+        ),
+        settings,
+    )
+    session.commit()
+    stored = session.scalars(
+        sa.select(Attachment).where(Attachment.complaint_id == filed.complaint.id)
+    )
+    assert [a.media_type for a in stored] == ["image/jpeg"]
+    assert calls == {"identify": 1, "decode": 2}
