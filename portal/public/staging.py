@@ -16,7 +16,7 @@ from flask import current_app, session
 
 from ..services.evidence import Upload
 
-SESSION_KEY = "staged_files"
+SESSION_KEY = "staged_files"  # the public form's; staff forms keep theirs apart
 MAX_AGE_SECONDS = 24 * 3600
 
 
@@ -33,11 +33,11 @@ def _sweep(directory: Path) -> None:
             item.unlink(missing_ok=True)
 
 
-def stage(uploads: list[Upload]) -> None:
+def stage(uploads: list[Upload], key: str = SESSION_KEY) -> None:
     """Park ``uploads`` for this browser session (up to the evidence file limit)."""
     directory = _dir()
     _sweep(directory)
-    staged = list(session.get(SESSION_KEY, []))
+    staged = list(session.get(key, []))
     for upload in uploads:
         if len(staged) >= current_app.config["EVIDENCE_MAX_FILES"]:
             break
@@ -45,17 +45,17 @@ def stage(uploads: list[Upload]) -> None:
         (directory / f"{token}.bin").write_bytes(upload.content)
         (directory / f"{token}.json").write_text(json.dumps({"name": upload.filename}))
         staged.append({"id": token, "name": upload.filename, "size": len(upload.content)})
-    session[SESSION_KEY] = staged
+    session[key] = staged
 
 
-def kept() -> list[dict]:
+def kept(key: str = SESSION_KEY) -> list[dict]:
     """Return the files parked for this session (id, name, size)."""
-    return list(session.get(SESSION_KEY, []))
+    return list(session.get(key, []))
 
 
-def take(keep_ids: set[str]) -> list[Upload]:
+def take(keep_ids: set[str], key: str = SESSION_KEY) -> list[Upload]:
     """Return the parked files the reporter kept (by id), in the order they were parked."""
-    staged = session.get(SESSION_KEY)
+    staged = session.get(key)
     if not staged:
         return []
     directory = _dir()
@@ -67,9 +67,9 @@ def take(keep_ids: set[str]) -> list[Upload]:
     return uploads
 
 
-def clear() -> None:
+def clear(key: str = SESSION_KEY) -> None:
     """Forget and delete this session's parked files (after filing, or when abandoned)."""
-    staged = session.pop(SESSION_KEY, [])
+    staged = session.pop(key, [])
     if not staged:
         return
     directory = _dir()

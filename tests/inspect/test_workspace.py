@@ -9,7 +9,7 @@ import re
 import pytest
 import sqlalchemy as sa
 
-from models import AuditEntry, Complaint, ComplaintMessage, OutboundMessage
+from models import Attachment, AuditEntry, Complaint, ComplaintMessage, OutboundMessage
 from models.enums import Channel, ComplaintStatus, MessageKind, Role
 from portal.services.intake import ComplaintSubmission, Contact, IntakeSettings, submit_complaint
 from portal.services.reference_data import ensure_categories
@@ -376,3 +376,35 @@ def test_publication_is_approved_only_for_open_reports(client, world, session):
     assert [r["service_request_id"] for r in listing] == [open_code]
     refused = act(client, secret_code, "publikasi", publikasi="1")
     assert refused.status_code == 422 and "yang boleh dipublikasikan" in page(refused)
+
+
+def test_offline_form_shown_again_keeps_its_files(client, world, session):
+    login(client, "ina@uji.test")
+    tokens = form_tokens(client, "/inspektorat/baru")
+    fields = {
+        **tokens,
+        "channel": "surat",
+        "unit": "Direktorat Beta",
+        "category": "suap",
+        "privacy": "rahasia",
+        "consent": "y",
+        "description": "Surat pelapor melampirkan foto amplop untuk panitia pengadaan.",
+    }
+    first = client.post(
+        "/inspektorat/baru",
+        data={**fields, "evidence": (io.BytesIO(photo_with_gps()), "amplop.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert first.status_code == 422  # no title
+    page = first.get_data(as_text=True)
+    assert "amplop.jpg" in page
+    kept = re.search(r'name="keep" value="([^"]+)"', page).group(1)
+    second = client.post(
+        "/inspektorat/baru",
+        data={**fields, "title": "Amplop untuk panitia", "keep": kept},
+        content_type="multipart/form-data",
+    )
+    assert second.status_code == 201
+    complaint = session.scalar(sa.select(Complaint).where(Complaint.channel == Channel.SURAT))
+    stored = session.scalars(sa.select(Attachment).where(Attachment.complaint_id == complaint.id))
+    assert [a.original_filename for a in stored] == ["amplop.jpg"]
