@@ -31,6 +31,8 @@ from triage_scale import (  # noqa: E402
     prepare,
 )
 
+from portal.serving import freeze_startup_heap  # noqa: E402
+
 TARGET_MS = 200.0
 PG_UPKEEP_DB = "zi_bench_stats_upkeep"
 
@@ -223,6 +225,7 @@ def main() -> None:
             notes.append(f"{label} skipped: {why}.")
             continue
         app = make_app(url)
+        freeze_startup_heap()  # as gunicorn.conf.py does in each web worker
         states[label] = rollup_state(app)
         results[label] = pages(app, repeat)
         with app.app_context():

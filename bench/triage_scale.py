@@ -7,7 +7,8 @@ server, created here; skipped with a note when unreachable). ``--regenerate`` st
 
 Then, signed in as a generated inspector (who works in an inspectorate that has complaints of
 its own, so recusal is in every query), it times full page renders of the real view
-(``GET /inspektorat…``) in-process through the Flask test client: the default queue, common
+(``GET /inspektorat…``) in-process through the Flask test client, its start-up heap frozen as
+gunicorn.conf.py freezes each web worker's: the default queue, common
 filters, full-text search, deep keyset pages (the "next page" link followed 40 and 400 pages
 deep, then that page fetched again and again) and the counters the page shows. Prints p50/p95
 per scenario as Markdown, the generation figures, and the targets (queue p95 < 100 ms, search
@@ -39,6 +40,8 @@ BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
 CACHE = BENCH / ".cache"
 sys.path.insert(0, str(ROOT))
+
+from portal.serving import freeze_startup_heap  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://portal:portal@127.0.0.1:5432/portal_bench"
 QUICK_COMPLAINTS = 30_000
@@ -121,6 +124,7 @@ def pg_create(url: str) -> str | None:
 
 
 def make_app(url: str):
+    """The portal as a web worker runs it (call ``freeze_startup_heap`` before timing it)."""
     from portal import create_app
 
     return create_app(
@@ -433,6 +437,7 @@ def main() -> None:
             continue
         generated[label] = meta
         app = make_app(url)
+        freeze_startup_heap()  # as gunicorn.conf.py does in each web worker
         results[label] = measure(app, repeat, label, (10, 40) if args.quick else (40, 400))
         with app.app_context():
             from models import db
