@@ -3,7 +3,8 @@
 For each database (a fresh SQLite file in WAL mode; PostgreSQL at ZI_BENCH_DATABASE_URL, created
 and dropped here, skipped with a note when unreachable) this starts the portal and
 bench/bare_app.py (Flask-WTF form + one INSERT) under the same gunicorn settings (127.0.0.1,
-2 workers each) and drives them with N virtual clients (each keeps its cookies, GETs /lapor,
+2 workers each; the portal's gunicorn also reads the project's gunicorn.conf.py, as in
+production) and drives them with N virtual clients (each keeps its cookies, GETs /lapor,
 reads csrf_token and form_token, POSTs the filled form; a success is a 302 to /lapor/terkirim).
 The two apps take turns in short slices (--rounds), so that load from other processes on a
 shared machine falls on both alike; then the portal runs again with a ~200 KB photo attached.
