@@ -766,7 +766,10 @@ def main() -> None:
     for note in notes:
         print(f"\n{note}")
     if missed:
-        print(f"\nWhy (cProfile of {args.profile_iterations} in-process portal POSTs, SQLite):\n")
+        print(
+            f"\nWhy ({args.profile_iterations} in-process portal POSTs, SQLite: their parts timed,"
+            " then a cProfile of them):\n"
+        )
         with contextlib.redirect_stderr(io.StringIO()):
             print(profile(args.profile_iterations, work))
 

@@ -53,8 +53,8 @@ PROBE_GROWTH = 4
 PROBE_LIMIT = {"sqlite": 64_000, "postgresql": 4_000}
 FEW_MATCHES = {"sqlite": 5_000, "postgresql": 5_000}
 COUNT_CAP = 1000  # counts stop here ("more than 1000"): exact below, bounded work above
-# Literal SQL, not a CASE with bound values: it must match the expression index of migration
-# 0009 word for word, so that the priority order is read from the index, never sorted.
+# Literal SQL, not a CASE with bound values: each must match its expression index (migrations
+# 0009 and 0011) word for word, so that these orders are read from an index, never sorted.
 PRIORITY_ORDER = sa.literal_column(f"({PRIORITY_RANK_SQL % 'complaint.priority'})", sa.Integer)
 DUE_KEY = sa.literal_column(f"({DUE_KEY_SQL % {'table': 'complaint.'}})", sa.Date)
 
