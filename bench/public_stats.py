@@ -23,10 +23,10 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from fixtures import pg_create  # noqa: E402
 from triage_scale import (  # noqa: E402
     QUICK_COMPLAINTS,
     make_app,
-    pg_create,
     pg_url_for,
     prepare,
 )

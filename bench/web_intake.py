@@ -52,7 +52,7 @@ ROOT = BENCH.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(BENCH))
 
-from fixtures import photo  # noqa: E402
+from fixtures import pg_create, pg_drop, pg_state, photo  # noqa: E402
 
 VENV_BIN = Path(sys.executable).parent
 PG_DEFAULT = "postgresql+psycopg://portal:portal@127.0.0.1:5432/portal_bench"
@@ -353,39 +353,14 @@ def summary(slices: list[dict]) -> dict:
 # --- databases -----------------------------------------------------------------------------
 
 
-def _psql(sql: str) -> None:
-    subprocess.run(
-        ["runuser", "-u", "postgres", "--", "psql", "-v", "ON_ERROR_STOP=1", "-qc", sql],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 def pg_prepare(url: str) -> str | None:
     """Create a fresh bench database; return None when ready, else why PostgreSQL is skipped."""
-    import sqlalchemy as sa
-
-    parsed = sa.engine.make_url(url)
-    try:
-        with socket.create_connection((parsed.host or "127.0.0.1", parsed.port or 5432), 3):
-            pass
-    except OSError as exc:
-        return f"PostgreSQL unreachable at {parsed.host}:{parsed.port} ({exc})"
-    if os.geteuid() == 0 and shutil.which("runuser"):
-        try:
-            _psql(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)')
-            _psql(f'CREATE DATABASE "{parsed.database}" OWNER "{parsed.username}"')
-        except (subprocess.SubprocessError, OSError) as exc:
-            return f"could not create {parsed.database}: {getattr(exc, 'stderr', exc)!r}"
-    try:
-        engine = sa.create_engine(url)
-        with engine.connect():
-            pass
-        engine.dispose()
-    except Exception as exc:  # noqa: BLE001 - any failure means: skip PostgreSQL
-        return f"PostgreSQL unreachable ({type(exc).__name__}: {str(exc).splitlines()[0]})"
-    return None
+    state = pg_state(url)
+    if state not in ("ready", "absent"):
+        return state
+    return pg_create(url) or (
+        None if pg_state(url) == "ready" else "the new database does not answer"
+    )
 
 
 def db_backends(url: str) -> list[int]:
@@ -402,14 +377,6 @@ def db_backends(url: str) -> list[int]:
             return [pid for (pid,) in connection.execute(query)]
     finally:
         engine.dispose()
-
-
-def pg_drop(url: str) -> None:
-    import sqlalchemy as sa
-
-    if os.geteuid() == 0 and shutil.which("runuser"):
-        with contextlib.suppress(subprocess.SubprocessError, OSError):
-            _psql(f'DROP DATABASE IF EXISTS "{sa.engine.make_url(url).database}" WITH (FORCE)')
 
 
 def server_env(work: Path, url: str) -> dict:
